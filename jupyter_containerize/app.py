@@ -1,0 +1,62 @@
+"""The server extension: configuration (traitlets), wiring, and nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Int, Type, Unicode, default
+
+from ._version import __version__
+from .builds import BuildManager
+from .engine import ContainerEngine
+from .engine.docker import DockerEngine
+from .routes import setup_route_handlers
+from .settings import DEFAULT_BASE_IMAGE_TEMPLATE, DEFAULT_TAG_TEMPLATE, Settings, default_cache_dir
+
+
+class ContainerizeApp(ExtensionApp):
+    name = "jupyter_containerize"
+    description = "Turn notebooks into container images"
+
+    base_image_template = Unicode(
+        DEFAULT_BASE_IMAGE_TEMPLATE, config=True,
+        help="Base image for a kernel's Python version; {major} and {minor} are filled in.",
+    )
+    base_image = Unicode(
+        "", config=True, help="A fixed base image for every build (overrides base_image_template)."
+    )
+    tag_template = Unicode(
+        DEFAULT_TAG_TEMPLATE, config=True,
+        help="Default image reference: {notebook} (name slug) and {lock} (12 hex of the lock digest).",
+    )
+    registry = Unicode("", config=True, help="Registry prefix for default tags, e.g. ghcr.io/me")
+    cache_dir = Unicode(config=True, help="Host cache for wheels and resolutions.")
+    max_concurrent_builds = Int(1, config=True, help="Builds that run at once; the rest queue.")
+    engine_class = Type(DockerEngine, klass=ContainerEngine, config=True,
+                        help="The container engine implementation.")
+
+    @default("cache_dir")
+    def _default_cache_dir(self) -> str:
+        return str(default_cache_dir())
+
+    def initialize_settings(self) -> None:
+        settings = Settings(
+            base_image_template=self.base_image_template, base_image=self.base_image,
+            tag_template=self.tag_template, registry=self.registry, cache_dir=Path(self.cache_dir),
+        )
+        self.build_manager = BuildManager(
+            root=Path(self.serverapp.root_dir), settings=settings, engine_factory=self.engine_class,
+            max_concurrent=self.max_concurrent_builds,
+            kernel_spec_manager=self.serverapp.kernel_spec_manager,
+        )
+        self.settings.update({"containerize": self.build_manager, "containerize_settings": settings,
+                              "containerize_version": __version__})
+
+    def initialize_handlers(self) -> None:
+        setup_route_handlers(self.serverapp.web_app, self.settings)
+
+    async def stop_extension(self) -> None:
+        manager = getattr(self, "build_manager", None)
+        if manager is not None:
+            manager.shutdown()

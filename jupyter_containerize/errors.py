@@ -1,0 +1,80 @@
+"""Domain errors. The core raises these; the HTTP layer maps each to one status code
+(``status``) in a single place, and the CLI prints the message and exits non-zero."""
+
+from __future__ import annotations
+
+
+class ContainerizeError(Exception):
+    """Base of every error the core reports to a user. The message names the cause."""
+
+    status = 500
+    reason = "Containerize error"
+
+
+class InvalidRequest(ContainerizeError):
+    status = 400
+    reason = "Bad request"
+
+
+class NotebookInvalid(InvalidRequest):
+    reason = "Malformed notebook"
+
+
+class InvalidTag(InvalidRequest):
+    reason = "Invalid image tag"
+
+
+class PathOutsideRoot(ContainerizeError):
+    status = 403
+    reason = "Path outside the server root"
+
+
+class NotFound(ContainerizeError):
+    status = 404
+    reason = "Not found"
+
+
+class NotebookNotFound(NotFound):
+    reason = "Notebook not found"
+
+
+class KernelNotFound(NotFound):
+    reason = "Kernel not found"
+
+
+class BuildNotFound(NotFound):
+    reason = "Build not found"
+
+
+class InterpreterError(InvalidRequest):
+    reason = "Unusable interpreter"
+
+
+class Conflict(ContainerizeError):
+    status = 409
+    reason = "Conflict"
+
+
+class LockError(ContainerizeError):
+    status = 422
+    reason = "Cannot lock the environment"
+
+
+class EngineUnavailable(ContainerizeError):
+    status = 503
+    reason = "Container engine unavailable"
+
+
+class ImageBuildFailed(ContainerizeError):
+    status = 500
+    reason = "Image build failed"
+
+
+class PushFailed(ContainerizeError):
+    status = 502
+    reason = "Push failed"
+
+
+class Cancelled(ContainerizeError):
+    status = 409
+    reason = "Cancelled"

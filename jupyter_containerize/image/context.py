@@ -1,0 +1,133 @@
+"""Lock + notebook + files -> a build context (a directory, and a deterministic tar of it).
+
+Rendering is pure: the same inputs give a byte-identical context, so the engine's layer
+cache hits. The Dockerfile comes from the template file ``Dockerfile.j2`` beside this one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import tarfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from .._version import __version__
+from ..errors import ContainerizeError
+from ..lock import render_lock
+
+LABEL_PREFIX = "io.jupyter.containerize"
+VENV = "/opt/venv"
+USER, UID = "jovyan", 1000
+WORKDIR = "/home/jovyan/work"
+
+
+@dataclass(frozen=True)
+class ContextSpec:
+    """Everything a build context is made of; paths are absolute on the host."""
+
+    notebook: Path
+    base_image: str
+    lock_text: str
+    lock_digest: str
+    python_version: str
+    wheels: tuple[Path, ...]
+    files: tuple[tuple[str, Path], ...] = ()  # (path relative to the notebook dir, source)
+    system_packages: tuple[str, ...] = ()
+
+
+def _dockerquote(value: object) -> str:
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    return f'"{text}"'
+
+
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             autoescape=False)
+    env.filters["dockerquote"] = _dockerquote
+    source = resources.files(__package__).joinpath("Dockerfile.j2").read_text()
+    return env.from_string(source)
+
+
+def labels_for(spec: ContextSpec) -> dict[str, str]:
+    return {
+        "org.opencontainers.image.title": spec.notebook.stem,
+        "org.opencontainers.image.version": spec.lock_digest[:12],
+        f"{LABEL_PREFIX}.notebook": spec.notebook.name,
+        f"{LABEL_PREFIX}.lock-digest": f"sha256:{spec.lock_digest}",
+        f"{LABEL_PREFIX}.python-version": spec.python_version,
+        f"{LABEL_PREFIX}.version": __version__,
+    }
+
+
+def render_dockerfile(spec: ContextSpec) -> str:
+    return _template().render(
+        version=__version__,
+        notebook_name=spec.notebook.name,
+        base_image=spec.base_image,
+        venv=VENV, user=USER, uid=UID, workdir=WORKDIR,
+        system_packages=sorted(spec.system_packages),
+        files=bool(spec.files),
+        labels=sorted(labels_for(spec).items()),
+    )
+
+
+def _runner_dir() -> Path:
+    return Path(str(resources.files("jupyter_containerize.runner")))
+
+
+def write_context(spec: ContextSpec, dest: Path) -> Path:
+    """Write the context into ``dest`` (made empty first) and return it."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    (dest / "wheels").mkdir(parents=True)
+    (dest / "Dockerfile").write_text(render_dockerfile(spec))
+    (dest / "requirements.lock").write_text(spec.lock_text)
+    for wheel in spec.wheels:
+        _link_or_copy(wheel, dest / "wheels" / wheel.name)
+    (dest / "runner").mkdir()
+    shutil.copyfile(_runner_dir() / "run.py", dest / "runner" / "run.py")
+    for rel, source in spec.files:
+        target = dest / "files" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not source.is_file():
+            raise ContainerizeError(f"{rel} is listed for the image but is not a file")
+        _link_or_copy(source, target)
+    (dest / "notebook").mkdir()
+    shutil.copyfile(spec.notebook, dest / "notebook" / spec.notebook.name)
+    return dest
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def context_tar(directory: Path) -> io.BytesIO:
+    """A tar of ``directory`` with sorted entries and fixed owner, mode and time."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path in sorted(directory.rglob("*")):
+            rel = path.relative_to(directory).as_posix()
+            info = tarfile.TarInfo(rel)
+            info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+            if path.is_dir():
+                info.type, info.mode = tarfile.DIRTYPE, 0o755
+                tar.addfile(info)
+            else:
+                info.size, info.mode = path.stat().st_size, 0o644
+                with path.open("rb") as handle:
+                    tar.addfile(info, handle)
+    buffer.seek(0)
+    return buffer
+
+
+def context_digest(directory: Path) -> str:
+    return hashlib.sha256(context_tar(directory).getvalue()).hexdigest()

@@ -1,0 +1,66 @@
+"""The platform an image runs on: marker environment and wheel tags for pip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import InvalidRequest
+
+_MACHINES = {"amd64": "x86_64", "arm64": "aarch64"}
+# glibc versions from manylinux2014 (2.17) up to Debian 12's 2.36.
+_GLIBC_MINORS = range(17, 37)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A Linux platform (``linux/amd64``, ``linux/arm64``) and a CPython version."""
+
+    platform: str
+    python_full_version: str
+
+    def __post_init__(self) -> None:
+        os_name, _, arch = self.platform.partition("/")
+        if os_name != "linux" or arch not in _MACHINES:
+            raise InvalidRequest(
+                f"Unsupported platform {self.platform!r}: use one of "
+                + ", ".join(f"linux/{a}" for a in _MACHINES)
+            )
+
+    @property
+    def machine(self) -> str:
+        return _MACHINES[self.platform.partition("/")[2]]
+
+    @property
+    def python_version(self) -> str:
+        return ".".join(self.python_full_version.split(".")[:2])
+
+    @property
+    def cp_tag(self) -> str:
+        return "cp" + self.python_version.replace(".", "")
+
+    def marker_environment(self, extra: str = "") -> dict[str, str]:
+        """PEP 508 marker values as they are inside the target image."""
+        return {
+            "implementation_name": "cpython",
+            "implementation_version": self.python_full_version,
+            "os_name": "posix",
+            "platform_machine": self.machine,
+            "platform_python_implementation": "CPython",
+            "platform_release": "",
+            "platform_system": "Linux",
+            "platform_version": "",
+            "python_full_version": self.python_full_version,
+            "python_version": self.python_version,
+            "sys_platform": "linux",
+            "extra": extra,
+        }
+
+    def pip_platform_args(self) -> list[str]:
+        """Arguments that make pip resolve and download for the target, not the host."""
+        args = ["--only-binary=:all:", "--implementation", "cp", "--python-version", self.python_version]
+        for abi in (self.cp_tag, "abi3", "none"):
+            args += ["--abi", abi]
+        args += ["--platform", f"manylinux2014_{self.machine}"]
+        for minor in _GLIBC_MINORS:
+            args += ["--platform", f"manylinux_2_{minor}_{self.machine}"]
+        return args

@@ -1,0 +1,229 @@
+"""The one source of truth for the data that crosses a boundary.
+
+Every step of the flow (notebook -> analysis -> lock -> build context -> image -> run)
+returns one of these models; the REST API and the CLI serialise them as they are, and the
+frontend's TypeScript types are generated from their JSON schema
+(``python -m jupyter_containerize.models``).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------------------------------
+# Analysis: what a notebook needs
+
+
+class PythonInfo(Model):
+    version: str = Field(description="The kernel interpreter's version, e.g. 3.11.7")
+    executable: str = Field(description="Path of the kernel's interpreter")
+
+
+ImportKind = Literal["third-party", "stdlib", "local"]
+ImportSource = Literal["kernel", "alias", "magic", "implied", "guess"]
+
+
+class ImportRecord(Model):
+    module: str
+    cell: int = Field(description="1-based index among the notebook's cells")
+    line: int = Field(description="1-based line in the cell")
+    optional: bool = False
+    kind: ImportKind
+    distribution: Optional[str] = None
+    source: Optional[ImportSource] = None
+
+
+class Requirement(Model):
+    name: str = Field(description="PEP 503 normalised distribution name")
+    version: Optional[str] = Field(
+        default=None, description="The kernel's installed version, null when it lacks it"
+    )
+    source: str = Field(description="kernel, alias, magic, implied, guess or user")
+    reasons: list[str] = Field(default_factory=list)
+    optional: bool = False
+
+
+class SystemPackage(Model):
+    name: str = Field(description="Debian package name")
+    reasons: list[str] = Field(default_factory=list)
+
+
+class DataFile(Model):
+    path: str = Field(description="Path relative to the notebook's directory")
+    size: int
+    large: bool = False
+
+
+class Analysis(Model):
+    notebook: str
+    python: PythonInfo
+    imports: list[ImportRecord] = Field(default_factory=list)
+    requirements: list[Requirement] = Field(default_factory=list)
+    system_packages: list[SystemPackage] = Field(default_factory=list)
+    local_modules: list[str] = Field(default_factory=list)
+    data_files: list[DataFile] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------
+# User edits applied before locking
+
+
+class PackageEdits(Model):
+    add: list[str] = Field(default_factory=list, description="Requirement specs, e.g. 'rich==13.7.1'")
+    remove: list[str] = Field(default_factory=list, description="Distribution names")
+
+
+# ---------------------------------------------------------------------------------------
+# Lock: the pinned environment for a target platform
+
+PackageGroup = Literal["notebook", "runner"]
+
+
+class LockedPackage(Model):
+    name: str
+    version: str
+    group: PackageGroup = "notebook"
+    source: str = Field(description="kernel (its installed version), resolver or user")
+    reasons: list[str] = Field(default_factory=list)
+    hashes: list[str] = Field(default_factory=list, description="sha256:... of the locked artifacts")
+
+
+class Lock(Model):
+    notebook: str
+    python_version: str = Field(description="major.minor of the target interpreter")
+    platform: str = Field(description="e.g. linux/amd64")
+    packages: list[LockedPackage] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------
+# Builds: a job, its progress events
+
+
+class BuildState(str, enum.Enum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+    interrupted = "interrupted"
+
+    @property
+    def finished(self) -> bool:
+        return self not in (BuildState.queued, BuildState.running)
+
+
+Phase = Literal["analyse", "lock", "context", "build", "verify", "push"]
+PHASES: tuple[str, ...] = ("analyse", "lock", "context", "build", "push")
+
+
+class BuildRequest(Model):
+    path: str = Field(description="Notebook path relative to the server root (or absolute in the CLI)")
+    tag: Optional[str] = None
+    base_image: Optional[str] = None
+    python: Optional[str] = Field(default=None, description="Interpreter overriding the kernel's")
+    kernel: Optional[str] = Field(default=None, description="Kernel name overriding the notebook's")
+    platform: str = "linux/amd64"
+    push: bool = False
+    verify: bool = False
+    edits: PackageEdits = Field(default_factory=PackageEdits)
+
+
+class BuildError(Model):
+    phase: Optional[str] = None
+    message: str
+    log_tail: list[str] = Field(default_factory=list)
+
+
+class BuildResult(Model):
+    tag: str
+    image_id: str
+    size: int = Field(description="Image size in bytes")
+    duration_s: float
+    digest: Optional[str] = Field(default=None, description="repository@sha256:... once pushed")
+
+
+class BuildJob(Model):
+    id: str
+    notebook: str
+    request: BuildRequest
+    tag: Optional[str] = None
+    state: BuildState = BuildState.queued
+    phase: Optional[str] = None
+    created: datetime
+    started: Optional[datetime] = None
+    finished: Optional[datetime] = None
+    result: Optional[BuildResult] = None
+    error: Optional[BuildError] = None
+
+
+EventKind = Literal["phase", "progress", "log", "state", "keepalive"]
+
+
+class BuildEvent(Model):
+    seq: int = Field(description="0-based position in the job's event stream")
+    time: datetime
+    kind: EventKind
+    phase: Optional[str] = None
+    message: str = ""
+    step: Optional[int] = None
+    steps: Optional[int] = None
+    percent: Optional[float] = None
+    state: Optional[BuildState] = None
+
+
+class EventPage(Model):
+    events: list[BuildEvent]
+    next: int = Field(description="The `since` to ask for next")
+    done: bool = Field(description="True when the job has finished and no event follows")
+
+
+class BuildList(Model):
+    builds: list[BuildJob]
+
+
+class ServerInfo(Model):
+    version: str
+    base_image_template: str
+    tag_template: str
+    phases: list[str]
+
+
+SCHEMA_MODELS = (
+    Analysis,
+    Lock,
+    BuildRequest,
+    BuildJob,
+    BuildEvent,
+    EventPage,
+    BuildList,
+    ServerInfo,
+    PackageEdits,
+)
+
+
+def json_schema() -> dict:
+    """One JSON schema document holding every public model under ``$defs``."""
+    from pydantic.json_schema import models_json_schema
+
+    _, schema = models_json_schema(
+        [(model, "serialization") for model in SCHEMA_MODELS],
+        title="jupyter-containerize API",
+    )
+    return schema
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised by `jlpm build:schema`
+    import json
+
+    print(json.dumps(json_schema(), indent=2, sort_keys=True))

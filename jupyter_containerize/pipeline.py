@@ -1,0 +1,159 @@
+"""The whole flow, one plain function per phase:
+notebook -> analysis -> lock -> build context -> image.
+
+The CLI and the server's build jobs both call :func:`containerize`; a ``Reporter`` receives
+phases, log lines and progress, and ``cancelled`` stops the work between and inside phases.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Protocol
+
+from .analysis import KernelEnvironment, analyze_notebook, inspect_interpreter, interpreter_for_kernel
+from .engine import BuildProgress, ContainerEngine
+from .errors import Cancelled, NotebookInvalid, NotebookNotFound
+from .image.context import ContextSpec, context_tar, labels_for, write_context
+from .lock import Target, lock_digest, make_lock, render_lock
+from .lock.wheelhouse import Wheelhouse
+from .models import Analysis, BuildRequest, BuildResult, Lock, PackageEdits
+from .settings import Settings
+from .tags import default_tag, validate_tag
+
+
+class Reporter(Protocol):
+    def phase(self, name: str, message: str) -> None: ...
+    def log(self, message: str) -> None: ...
+    def progress(self, step: int, steps: int, percent: float, message: str) -> None: ...
+
+
+def notebook_kernel_name(notebook: Path) -> str:
+    """The kernel a notebook names in its metadata (``python3`` when it names none)."""
+    try:
+        data = json.loads(notebook.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NotebookNotFound(f"No notebook at {notebook}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise NotebookInvalid(f"{notebook.name} is not a notebook (invalid JSON: {exc})") from None
+    if not isinstance(data, dict):
+        raise NotebookInvalid(f"{notebook.name} is not a notebook")
+    spec = (data.get("metadata") or {}).get("kernelspec") or {}
+    return spec.get("name") or "python3"
+
+
+def kernel_environment(notebook: Path, *, python: Optional[str] = None, kernel: Optional[str] = None,
+                       kernel_spec_manager=None) -> KernelEnvironment:
+    """The environment of the interpreter that runs the notebook's kernel."""
+    if not notebook.is_file():
+        raise NotebookNotFound(f"No notebook at {notebook}")
+    if not python:
+        name = kernel or notebook_kernel_name(notebook)
+        python = interpreter_for_kernel(name, kernel_spec_manager)
+    return inspect_interpreter(python)
+
+
+def analyse(notebook: Path, environment: KernelEnvironment, root: Optional[Path] = None) -> Analysis:
+    return analyze_notebook(notebook, environment, root=root)
+
+
+def lock(analysis: Analysis, environment: KernelEnvironment, settings: Settings, *,
+         platform: str = "linux/amd64", edits: Optional[PackageEdits] = None) -> Lock:
+    return make_lock(analysis, environment, platform=platform, edits=edits, cache_dir=settings.cache_dir)
+
+
+@dataclass
+class PreparedContext:
+    spec: ContextSpec
+    directory: Path
+    digest: str
+
+
+def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings: Settings,
+                    directory: Path, *, python_version: str) -> PreparedContext:
+    target = Target(the_lock.platform, python_version)
+    wheels = Wheelhouse(settings.cache_dir / "wheels").wheels_for(the_lock, target)
+    base = notebook.parent
+    files = tuple(sorted(
+        (rel, base / rel) for rel in [*analysis.local_modules, *(d.path for d in analysis.data_files)]
+        if not Path(rel).is_absolute() and ".." not in Path(rel).parts and (base / rel).is_file()
+    ))
+    digest = lock_digest(the_lock)
+    spec = ContextSpec(
+        notebook=notebook, base_image=settings.base_image_for(python_version),
+        lock_text=render_lock(the_lock), lock_digest=digest, python_version=python_version,
+        wheels=tuple(wheels), files=files,
+        system_packages=tuple(p.name for p in analysis.system_packages),
+    )
+    write_context(spec, directory)
+    return PreparedContext(spec, directory, digest)
+
+
+def _check(cancelled: threading.Event) -> None:
+    if cancelled.is_set():
+        raise Cancelled("The build was cancelled")
+
+
+def containerize(
+    request: BuildRequest,
+    notebook: Path,
+    *,
+    root: Optional[Path],
+    settings: Settings,
+    engine: ContainerEngine,
+    reporter: Reporter,
+    cancelled: Optional[threading.Event] = None,
+    kernel_spec_manager=None,
+) -> BuildResult:
+    cancelled = cancelled or threading.Event()
+    started = time.monotonic()
+    engine.ping()
+
+    reporter.phase("analyse", f"Analysing {notebook.name} with its kernel's environment")
+    environment = kernel_environment(notebook, python=request.python, kernel=request.kernel,
+                                     kernel_spec_manager=kernel_spec_manager)
+    analysis = analyse(notebook, environment, root)
+    for warning in analysis.warnings:
+        reporter.log(f"warning: {warning}")
+    reporter.log(f"Python {environment.python_version}: "
+                 + ", ".join(f"{r.name}=={r.version}" for r in analysis.requirements if r.version))
+    _check(cancelled)
+
+    reporter.phase("lock", f"Pinning the environment for {request.platform}")
+    the_lock = lock(analysis, environment, settings, platform=request.platform, edits=request.edits)
+    reporter.log(f"{len(the_lock.packages)} packages locked")
+    _check(cancelled)
+
+    digest = lock_digest(the_lock)
+    tag = validate_tag(request.tag) if request.tag else default_tag(
+        settings.tag_template, notebook=notebook.stem, lock_digest=digest, registry=settings.registry)
+
+    reporter.phase("context", "Fetching wheels and writing the build context")
+    with tempfile.TemporaryDirectory(prefix="containerize-context-") as tmp:
+        prepared = prepare_context(notebook, analysis, the_lock, settings, Path(tmp) / "context",
+                                   python_version=environment.python_version)
+        tar = context_tar(prepared.directory)
+    _check(cancelled)
+
+    reporter.phase("build", f"Building {tag} from {prepared.spec.base_image}")
+
+    def on_progress(item: BuildProgress) -> None:
+        if item.step and item.steps:
+            reporter.progress(item.step, item.steps, 100.0 * (item.step - 1) / item.steps, item.message)
+        else:
+            reporter.log(item.message)
+
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    image_id = engine.build(tar, tag, labels={"org.opencontainers.image.created": created},
+                            on_progress=on_progress, cancelled=cancelled)
+    info = engine.inspect(image_id)
+    return BuildResult(tag=tag, image_id=image_id, size=info.size,
+                       duration_s=round(time.monotonic() - started, 3))
+
+
+__all__ = ["Reporter", "containerize", "kernel_environment", "analyse", "lock", "prepare_context",
+           "notebook_kernel_name", "labels_for"]

@@ -1,0 +1,30 @@
+"""Options that the server (traitlets) and the CLI (flags) both feed into the core."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_BASE_IMAGE_TEMPLATE = "python:{major}.{minor}-slim"
+DEFAULT_TAG_TEMPLATE = "{notebook}:{lock}"
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(os.environ.get("CONTAINERIZE_CACHE", Path(base) / "jupyter-containerize"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_image_template: str = DEFAULT_BASE_IMAGE_TEMPLATE
+    base_image: str = ""  # overrides the template when set
+    tag_template: str = DEFAULT_TAG_TEMPLATE
+    registry: str = ""
+    cache_dir: Path = field(default_factory=default_cache_dir)
+
+    def base_image_for(self, python_version: str) -> str:
+        if self.base_image:
+            return self.base_image
+        major, minor, *_ = python_version.split(".")
+        return self.base_image_template.format(major=major, minor=minor, version=python_version)

@@ -1,0 +1,41 @@
+"""Image references: validation against Docker's reference grammar, and default tags."""
+
+from __future__ import annotations
+
+import re
+
+from .errors import InvalidTag
+
+# After distribution/reference: [domain/]path-component(/path-component)*[:tag]
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_DOMAIN = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?|\[[0-9a-fA-F:]+\](?::[0-9]+)?)"
+_TAG = r"[\w][\w.-]{0,127}"
+REFERENCE = re.compile(rf"^(?:(?P<domain>{_DOMAIN})/)?(?P<path>{_COMPONENT}(?:/{_COMPONENT})*)(?::(?P<tag>{_TAG}))?$")
+
+
+def validate_tag(reference: str) -> str:
+    """Return ``reference`` when it is a valid image reference with a tag, else raise."""
+    match = REFERENCE.match(reference or "")
+    if not match:
+        raise InvalidTag(
+            f"{reference!r} is not a valid image reference: use lowercase letters, digits and "
+            "separators (. _ -), optionally a registry host and a :tag"
+        )
+    path = match.group("path")
+    # A first component with a dot or port is a domain only when a slash follows it.
+    if len(reference) > 255 or len(path) > 255:
+        raise InvalidTag(f"{reference!r} is longer than 255 characters")
+    return reference if match.group("tag") else f"{reference}:latest"
+
+
+def slug(text: str) -> str:
+    """A valid path component made from any text (a notebook's file name)."""
+    value = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return value or "notebook"
+
+
+def default_tag(template: str, *, notebook: str, lock_digest: str, registry: str = "") -> str:
+    """Fill the tag template: ``{notebook}`` (slug of the file name), ``{lock}`` (12 hex)."""
+    prefix = registry.rstrip("/") + "/" if registry else ""
+    reference = prefix + template.format(notebook=slug(notebook), lock=lock_digest[:12])
+    return validate_tag(reference)
