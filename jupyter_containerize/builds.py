@@ -80,8 +80,9 @@ class BuildManager:
         with self._lock:
             self._records[job.id] = record
         self._emit(record, kind="state", state=BuildState.queued, message="Waiting for a build slot")
+        snapshot = job.model_copy(deep=True)
         self._executor.submit(self._run, record)
-        return job.model_copy(deep=True)
+        return snapshot
 
     def _run(self, record: _Record) -> None:
         job = record.job

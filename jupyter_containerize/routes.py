@@ -40,11 +40,16 @@ class ContainerizeHandler(APIHandler):
     def _handle_request_exception(self, e: BaseException) -> None:
         """Domain errors -> their status code with ``{"message", "reason"}``."""
         if isinstance(e, ContainerizeError):
-            e = web.HTTPError(e.status, redact(str(e)).replace("%", "%%"), reason=e.reason)
+            mapped = web.HTTPError(e.status, redact(str(e)).replace("%", "%%"), reason=e.reason)
         elif isinstance(e, ValidationError):
             message = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
-            e = web.HTTPError(400, message.replace("%", "%%"), reason="Bad request")
-        super()._handle_request_exception(e)
+            mapped = web.HTTPError(400, message.replace("%", "%%"), reason="Bad request")
+        else:
+            return super()._handle_request_exception(e)
+        try:  # write_error reads sys.exc_info(): raise the mapped error so it is the one seen
+            raise mapped from e
+        except web.HTTPError as http_error:
+            super()._handle_request_exception(http_error)
 
     def reply(self, model: BaseModel, status: int = 200) -> None:
         self.set_status(status)

@@ -14,6 +14,7 @@ from ..errors import Cancelled, EngineUnavailable, ImageBuildFailed, NotFound
 from .base import BuildProgress, ContainerEngine, ImageInfo
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) :")
+_FROM = re.compile(r"^FROM\s+(\S+)", re.IGNORECASE)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -31,6 +32,22 @@ def parse_build_item(item: dict) -> BuildProgress | None:
         detail = item.get("progress") or ""
         return BuildProgress(f"{item['status']} {detail}".strip())
     return None
+
+
+def _close_connection(response) -> None:
+    sock = None
+    try:
+        sock = response.raw._fp.fp.raw._sock  # the socket under urllib3's response
+    except AttributeError:
+        pass
+    try:
+        if sock is not None:
+            import socket
+
+            sock.shutdown(socket.SHUT_RDWR)
+        response.close()
+    except OSError:
+        pass
 
 
 class DockerEngine(ContainerEngine):
@@ -59,25 +76,41 @@ class DockerEngine(ContainerEngine):
               cancelled: threading.Event) -> str:
         client = self._client()
         done = threading.Event()
+        responses = []
+        post = client._post
+
+        def keep_response(*args, **kwargs):  # the SDK hides the streaming response; keep it
+            response = post(*args, **kwargs)
+            responses.append(response)
+            return response
+
+        client._post = keep_response
 
         def watch_cancel():
             while not done.wait(0.2):
                 if cancelled.is_set():
-                    client.close()  # the engine stops a build whose client went away
+                    # The engine stops a build whose request connection goes away.
+                    for response in responses:
+                        _close_connection(response)
                     return
 
         threading.Thread(target=watch_cancel, daemon=True, name="build-cancel-watch").start()
-        image_id, tail = None, []
+        image_id, tail, step = None, [], ""
         try:
             stream = client.build(fileobj=context, custom_context=True, tag=tag, labels=labels,
                                   rm=True, forcerm=True, pull=False, decode=True)
             for item in stream:
                 if "errorDetail" in item or "error" in item:
-                    message = item.get("errorDetail", {}).get("message") or item.get("error")
-                    raise ImageBuildFailed(_ANSI.sub("", message).strip(), )
+                    message = _ANSI.sub("", item.get("errorDetail", {}).get("message") or item.get("error")).strip()
+                    base = _FROM.match(step)
+                    if base:  # the engine's message does not name the image it could not get
+                        message = f"Cannot get the base image {base.group(1)}: {message}"
+                    raise ImageBuildFailed(message)
                 if "aux" in item and "ID" in item["aux"]:
                     image_id = item["aux"]["ID"]
                 progress = parse_build_item(item)
+                if progress and progress.step:
+                    step = progress.message.split(" : ", 1)[-1]
                 if progress:
                     tail = (tail + [progress.message])[-20:]
                     on_progress(progress)
