@@ -1,0 +1,108 @@
+import type { JupyterFrontEnd } from '@jupyterlab/application';
+import type { IFileBrowserFactory } from '@jupyterlab/filebrowser';
+import type { INotebookTracker } from '@jupyterlab/notebook';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { refreshIcon, stopIcon } from '@jupyterlab/ui-components';
+import type { Widget } from '@lumino/widgets';
+
+import { containerIcon } from './icons';
+import type { ContainerizeModel } from './model';
+import { CommandIDs } from './tokens';
+
+export interface ICommandContext {
+  app: JupyterFrontEnd;
+  model: ContainerizeModel;
+  panel: Widget;
+  trans: TranslationBundle;
+  notebooks: INotebookTracker | null;
+  browsers: IFileBrowserFactory | null;
+}
+
+/** Path of the notebook in the active notebook panel, if any. */
+export function currentNotebookPath(
+  notebooks: INotebookTracker | null
+): string | null {
+  const context = notebooks?.currentWidget?.context;
+  return context ? context.localPath : null;
+}
+
+/** Path of the first `.ipynb` selected in the file browser, if any. */
+export function selectedNotebookPath(
+  browsers: IFileBrowserFactory | null
+): string | null {
+  const browser = browsers?.tracker.currentWidget;
+  if (!browser) {
+    return null;
+  }
+  for (const item of browser.selectedItems()) {
+    if (item.type === 'notebook' || item.path.endsWith('.ipynb')) {
+      return item.path;
+    }
+  }
+  return null;
+}
+
+/** Show the panel in the right sidebar. */
+export function showPanel(app: JupyterFrontEnd, panel: Widget): void {
+  if (!panel.isAttached) {
+    app.shell.add(panel, 'right', { rank: 650 });
+  }
+  app.shell.activateById(panel.id);
+}
+
+export function addCommands(ctx: ICommandContext): void {
+  const { app, model, panel, trans, notebooks, browsers } = ctx;
+  const { commands } = app;
+
+  commands.addCommand(CommandIDs.open, {
+    label: trans.__('Containerize Notebook'),
+    caption: trans.__('Build a container image of the notebook'),
+    icon: args => (args.isPalette ? undefined : containerIcon),
+    execute: args => {
+      const path =
+        (args.path as string | undefined) ||
+        (args.source === 'filebrowser'
+          ? selectedNotebookPath(browsers)
+          : (currentNotebookPath(notebooks) ?? selectedNotebookPath(browsers)));
+      if (path && path === model.path) {
+        void model.refreshAnalysis(); // the notebook may have new imports
+      } else if (path) {
+        void model.setNotebook(path); // before showing: an explicit choice wins
+      }
+      showPanel(app, panel);
+    }
+  });
+
+  commands.addCommand(CommandIDs.build, {
+    label: trans.__('Build Container Image'),
+    caption: trans.__(
+      'Build the image of the notebook shown in the Containerize panel'
+    ),
+    icon: args => (args.isPalette ? undefined : containerIcon),
+    isEnabled: () => !!model.path && !model.building,
+    execute: async () => {
+      showPanel(app, panel);
+      return model.build();
+    }
+  });
+
+  commands.addCommand(CommandIDs.cancel, {
+    label: trans.__('Cancel Container Build'),
+    icon: args => (args.isPalette ? undefined : stopIcon),
+    isEnabled: () => !!model.job && model.building,
+    execute: () => model.cancel()
+  });
+
+  commands.addCommand(CommandIDs.refresh, {
+    label: trans.__('Analyse Notebook Again'),
+    icon: args => (args.isPalette ? undefined : refreshIcon),
+    isEnabled: () => !!model.path,
+    execute: () => model.refreshAnalysis()
+  });
+
+  model.changed.connect(() => {
+    commands.notifyCommandChanged(CommandIDs.build);
+    commands.notifyCommandChanged(CommandIDs.cancel);
+    commands.notifyCommandChanged(CommandIDs.refresh);
+  });
+}

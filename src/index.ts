@@ -1,0 +1,107 @@
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+
+import { addCommands } from './commands';
+import { containerIcon } from './icons';
+import { ContainerizeModel, IBuildDefaults } from './model';
+import {
+  CommandIDs,
+  IContainerizeModel,
+  PANEL_ID,
+  PLUGIN_ID,
+  TRANSLATION_DOMAIN
+} from './tokens';
+import { followActiveNotebook } from './tracking';
+import { ContainerizePanel } from './widgets/panel';
+
+export { IContainerizeModel } from './tokens';
+export type { ContainerizeModel } from './model';
+
+/**
+ * The Containerize sidebar, its commands and entry points (wiring only).
+ */
+const plugin: JupyterFrontEndPlugin<ContainerizeModel> = {
+  id: PLUGIN_ID,
+  description:
+    'Build a Docker image of a notebook, pinned to its kernel’s package versions.',
+  autoStart: true,
+  provides: IContainerizeModel,
+  optional: [
+    INotebookTracker,
+    IFileBrowserFactory,
+    ICommandPalette,
+    ILayoutRestorer,
+    ISettingRegistry,
+    ITranslator
+  ],
+  activate: (
+    app: JupyterFrontEnd,
+    notebooks: INotebookTracker | null,
+    browsers: IFileBrowserFactory | null,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    settingRegistry: ISettingRegistry | null,
+    translator: ITranslator | null
+  ): ContainerizeModel => {
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+    const model = new ContainerizeModel();
+
+    const panel = new ContainerizePanel(model, trans);
+    panel.id = PANEL_ID;
+    panel.title.icon = containerIcon;
+    panel.title.caption = trans.__('Containerize');
+    app.shell.add(panel, 'right', { rank: 650 });
+    restorer?.add(panel, PANEL_ID);
+
+    addCommands({ app, model, panel, trans, notebooks, browsers });
+    palette?.addItem({
+      command: CommandIDs.open,
+      category: trans.__('Containerize')
+    });
+    palette?.addItem({
+      command: CommandIDs.build,
+      category: trans.__('Containerize')
+    });
+    palette?.addItem({
+      command: CommandIDs.cancel,
+      category: trans.__('Containerize')
+    });
+
+    if (notebooks) {
+      followActiveNotebook(notebooks, model, panel);
+    }
+
+    if (settingRegistry) {
+      const apply = (settings: ISettingRegistry.ISettings) => {
+        const c = settings.composite;
+        model.defaults = {
+          baseImage: String(c.baseImage ?? ''),
+          tagTemplate: String(c.tagTemplate ?? ''),
+          registry: String(c.registry ?? ''),
+          push: Boolean(c.pushByDefault)
+        } as IBuildDefaults;
+      };
+      settingRegistry
+        .load(PLUGIN_ID)
+        .then(settings => {
+          apply(settings);
+          settings.changed.connect(apply);
+        })
+        .catch(reason =>
+          console.error('jupyter-containerize: cannot load settings', reason)
+        );
+    }
+
+    return model;
+  }
+};
+
+export default plugin;

@@ -1,0 +1,30 @@
+"""Server configuration for the Galata tests (`jlpm start`): a temporary root holding a copy
+of the repository's `examples/`, and the base image given by CONTAINERIZE_BASE_IMAGE (a local
+image: no registry is reachable from the test machines).
+
+Opens the server without any authentication: never use it for anything but the tests.
+"""
+
+import os
+import shutil
+from pathlib import Path
+from tempfile import mkdtemp
+
+from jupyterlab.galata import configure_jupyter_server
+
+c = get_config()  # noqa: F821
+configure_jupyter_server(c)
+c.ServerApp.allow_root = True
+
+root = os.environ.get("JUPYTERLAB_GALATA_ROOT_DIR") or mkdtemp(prefix="galata-containerize-")
+examples = Path(__file__).resolve().parent.parent / "examples"
+if examples.is_dir():
+    shutil.copytree(examples, Path(root) / "examples", dirs_exist_ok=True)
+c.ServerApp.root_dir = root
+
+base_image = os.environ.get("CONTAINERIZE_BASE_IMAGE")
+if base_image:
+    c.ContainerizeApp.base_image = base_image
+
+# Uncomment to set server log level to debug level
+# c.ServerApp.log_level = "DEBUG"
