@@ -1,0 +1,43 @@
+"""``jupyter containerize``: the same core as the server, from a terminal.
+
+Each subcommand is a module of this package with ``register(subparsers)`` and
+``run(args) -> int``; errors print their cause on stderr and exit with status 1
+(argparse exits with 2 for bad arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .._version import __version__
+from ..errors import ContainerizeError
+from . import analyze, build, lock
+
+COMMANDS = (analyze, lock, build)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jupyter containerize",
+                                     description="Turn a notebook into a container image.")
+    parser.add_argument("--version", action="version", version=__version__)
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ContainerizeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

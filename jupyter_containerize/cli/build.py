@@ -1,0 +1,57 @@
+"""``jupyter containerize build NOTEBOOK [--tag TAG] [--base IMAGE] [--python PATH] [--json]``
+and ``jupyter containerize export NOTEBOOK -o DIR`` (the same context, for ``docker build``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .common import (ConsoleReporter, analysed, edits_from, environment_args, image_args, lock_args,
+                     root_for, settings_from)
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("build", help="build the notebook's image")
+    parser.add_argument("notebook", type=Path)
+    environment_args(parser)
+    lock_args(parser)
+    image_args(parser)
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    parser.set_defaults(run=run_build)
+
+    parser = subparsers.add_parser("export", help="write the build context to a folder")
+    parser.add_argument("notebook", type=Path)
+    environment_args(parser)
+    lock_args(parser)
+    image_args(parser)
+    parser.add_argument("-o", "--output", type=Path, required=True, help="folder for the context")
+    parser.set_defaults(run=run_export)
+
+
+def run_build(args) -> int:
+    from .. import pipeline
+    from ..engine.docker import DockerEngine
+    from ..models import BuildRequest
+
+    notebook = args.notebook.resolve()
+    request = BuildRequest(path=str(notebook), tag=args.tag, base_image=args.base, python=args.python,
+                           kernel=args.kernel, platform=args.platform, edits=edits_from(args))
+    result = pipeline.containerize(request, notebook, root=root_for(notebook), settings=settings_from(args),
+                                   engine=DockerEngine(), reporter=ConsoleReporter())
+    if args.json:
+        print(result.model_dump_json())
+    else:
+        print(f"Built {result.tag} ({result.size / 1e6:.0f} MB) in {result.duration_s:.1f}s")
+        print(f'Run it: mkdir -p out && docker run --rm -v "$PWD/out:/out" {result.tag}')
+    return 0
+
+
+def run_export(args) -> int:
+    from .. import pipeline
+
+    settings = settings_from(args)
+    notebook, environment, analysis = analysed(args)
+    the_lock = pipeline.lock(analysis, environment, settings, platform=args.platform, edits=edits_from(args))
+    prepared = pipeline.prepare_context(notebook, analysis, the_lock, settings, args.output.resolve(),
+                                        python_version=environment.python_version)
+    print(f"Wrote the build context to {prepared.directory}; build it with: docker build {args.output}")
+    return 0

@@ -1,0 +1,75 @@
+"""Arguments and helpers that several subcommands share."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..models import PackageEdits
+from ..settings import DEFAULT_BASE_IMAGE_TEMPLATE, DEFAULT_TAG_TEMPLATE, Settings
+
+
+class ConsoleReporter:
+    """Progress on stderr, so that stdout carries only the result."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+
+    def phase(self, name: str, message: str) -> None:
+        print(f"==> [{name}] {message}", file=self.stream, flush=True)
+
+    def log(self, message: str) -> None:
+        print(f"    {message}", file=self.stream, flush=True)
+
+    def progress(self, step: int, steps: int, percent: float, message: str) -> None:
+        print(f"    {message}", file=self.stream, flush=True)
+
+
+def environment_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--python", metavar="PATH", help="the kernel's interpreter (default: the notebook's kernel)")
+    group.add_argument("--kernel", metavar="NAME", help="a kernel name instead of the notebook's")
+
+
+def lock_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--platform", default="linux/amd64", help="linux/amd64 (default) or linux/arm64")
+    parser.add_argument("--add", action="append", default=[], metavar="SPEC", help="add a package, e.g. rich==13.7.1")
+    parser.add_argument("--remove", action="append", default=[], metavar="NAME", help="leave a package out")
+    parser.add_argument("--cache-dir", type=Path, help="host cache for wheels and resolutions")
+
+
+def image_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base", metavar="IMAGE", help=f"base image (default: {DEFAULT_BASE_IMAGE_TEMPLATE})")
+    parser.add_argument("--tag", help=f"image reference (default: {DEFAULT_TAG_TEMPLATE} from the lock digest)")
+    parser.add_argument("--registry", default="", help="registry prefix for the default tag")
+
+
+def settings_from(args) -> Settings:
+    kwargs = {}
+    if getattr(args, "cache_dir", None):
+        kwargs["cache_dir"] = args.cache_dir
+    if getattr(args, "base", None):
+        kwargs["base_image"] = args.base
+    if getattr(args, "registry", None):
+        kwargs["registry"] = args.registry
+    return Settings(**kwargs)
+
+
+def edits_from(args) -> PackageEdits:
+    return PackageEdits(add=args.add, remove=args.remove)
+
+
+def root_for(notebook: Path) -> Path:
+    """Local modules may live anywhere under the current directory, as under a server root."""
+    cwd = Path.cwd().resolve()
+    return cwd if cwd in notebook.parents else notebook.parent
+
+
+def analysed(args):
+    """(notebook path, kernel environment, analysis) for a subcommand's arguments."""
+    from .. import pipeline
+
+    notebook = args.notebook.resolve()
+    environment = pipeline.kernel_environment(notebook, python=args.python, kernel=args.kernel)
+    return notebook, environment, pipeline.analyse(notebook, environment, root_for(notebook))

@@ -1,0 +1,84 @@
+"""Shared fixtures. Server tests run the real extension in a real jupyter_server
+(pytest-jupyter) with authentication required; engine tests use the real Docker engine."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "sales-report.ipynb"
+BASE_IMAGE = os.environ.get("CONTAINERIZE_BASE_IMAGE", "jupyter-containerize/python:3.11-bookworm")
+
+
+def engine_ready() -> str | None:
+    """None when the engine answers and the base image exists, else why not."""
+    try:
+        import docker
+
+        client = docker.from_env(timeout=10)
+        client.ping()
+        client.images.get(BASE_IMAGE)
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def engine():
+    """The real Docker engine. CI sets CONTAINERIZE_REQUIRE_ENGINE=1 so that a missing
+    engine fails the run instead of skipping the tests that need it."""
+    problem = engine_ready()
+    if problem:
+        if os.environ.get("CONTAINERIZE_REQUIRE_ENGINE") == "1":
+            pytest.fail(f"The Docker engine or base image {BASE_IMAGE} is not ready: {problem}")
+        pytest.skip(f"no Docker engine / base image: {problem}")
+    from jupyter_containerize.engine.docker import DockerEngine
+
+    return DockerEngine()
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory) -> Path:
+    """One wheel/resolution cache for the whole session (as a user's host cache is)."""
+    shared = os.environ.get("CONTAINERIZE_TEST_CACHE")
+    if shared:
+        Path(shared).mkdir(parents=True, exist_ok=True)
+        return Path(shared)
+    return tmp_path_factory.mktemp("containerize-cache")
+
+
+def write_notebook(path: Path, *sources: str, kernel: str = "python3") -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": kernel, "display_name": kernel, "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def six_kernel(tmp_path_factory) -> Path:
+    """A real, separate kernel interpreter: a venv holding six==1.16.0 (the server has
+    another six), so tests can tell the kernel's versions from the server's."""
+    venv = tmp_path_factory.mktemp("six-kernel") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "six==1.16.0"],
+                   check=True)
+    return python
+
+
+@pytest.fixture
+def example_root(tmp_path) -> Path:
+    """A server root holding a copy of the example notebook."""
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    return tmp_path

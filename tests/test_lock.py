@@ -1,0 +1,96 @@
+"""The lock against real interpreters and the real index (pip's resolver)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from packaging.utils import canonicalize_name
+
+from jupyter_containerize import pipeline
+from jupyter_containerize.errors import InvalidRequest, LockError
+from jupyter_containerize.lock import render_lock
+from jupyter_containerize.lock.closure import kernel_closure
+from jupyter_containerize.lock.target import Target
+from jupyter_containerize.models import PackageEdits
+from jupyter_containerize.settings import Settings
+
+from .conftest import write_notebook
+
+
+class _Dist:
+    def __init__(self, version, requires=()):
+        self.version, self.requires = version, tuple(requires)
+
+
+def test_closure_follows_markers_for_the_target_and_extras():
+    dists = {
+        "a": _Dist("1.0", ["b>=1", "winonly; sys_platform == 'win32'", "c[fast]", "d; extra == 'docs'"]),
+        "b": _Dist("2.0", ["a"]),  # a cycle
+        "c": _Dist("3.0", ["e; extra == 'fast'", "f; python_version < '3.8'"]),
+        "e": _Dist("4.0"),
+        "winonly": _Dist("1.0"),
+    }
+    closure = kernel_closure({"a": ["import a (cell 1)"]}, dists, Target("linux/amd64", "3.11.7"))
+    assert {n: p.version for n, p in closure.pins.items()} == {"a": "1.0", "b": "2.0", "c": "3.0", "e": "4.0"}
+    assert closure.pins["e"].reasons == ["via c"]
+    assert closure.missing == {}
+
+
+def test_closure_sends_what_the_kernel_lacks_to_the_resolver():
+    dists = {"a": _Dist("1.0", ["zzz>=2", "b<2"]), "b": _Dist("2.0")}
+    closure = kernel_closure({"a": ["import a"]}, dists, Target("linux/arm64", "3.12.1"))
+    assert closure.missing == {"zzz": ["zzz>=2"], "b": ["b<2"]}
+    assert "b" not in closure.pins
+
+
+def test_target_rejects_non_linux_platforms():
+    with pytest.raises(InvalidRequest):
+        Target("windows/amd64", "3.11.7")
+
+
+@pytest.mark.network
+def test_lock_pins_the_kernels_versions_not_the_servers(tmp_path, six_kernel, cache_dir):
+    notebook = write_notebook(tmp_path / "nb.ipynb", "import six\nprint(six.__version__)")
+    env = pipeline.kernel_environment(notebook, python=str(six_kernel))
+    analysis = pipeline.analyse(notebook, env, tmp_path)
+    lock = pipeline.lock(analysis, env, Settings(cache_dir=cache_dir))
+    pins = {p.name: p for p in lock.packages}
+    assert pins["six"].version == "1.16.0"  # the server has another six
+    assert pins["six"].group == "notebook" and pins["six"].source == "kernel"
+    assert any(r.startswith("import six") for r in pins["six"].reasons)
+    # the kernel venv has no ipykernel: the runner group is resolved for the target
+    assert pins["ipykernel"].group == "runner" and pins["ipykernel"].source == "resolver"
+    assert all(p.hashes and p.hashes[0].startswith("sha256:") for p in lock.packages)
+    text = render_lock(lock)
+    assert "# Python 3.11 on linux/amd64" in text.splitlines()[1]
+    assert "six==1.16.0 \\\n    --hash=sha256:" in text
+
+
+@pytest.mark.network
+def test_lock_installs_with_require_hashes(tmp_path, six_kernel, cache_dir):
+    notebook = write_notebook(tmp_path / "nb.ipynb", "import six")
+    env = pipeline.kernel_environment(notebook, python=str(six_kernel))
+    lock = pipeline.lock(pipeline.analyse(notebook, env), env, Settings(cache_dir=cache_dir),
+                         edits=PackageEdits(add=["idna==3.7"]))
+    lock_file = tmp_path / "requirements.lock"
+    lock_file.write_text(render_lock(lock))
+    venv = tmp_path / "fresh"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin/python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                    "--require-hashes", "-r", str(lock_file)], check=True)
+    frozen = subprocess.run([str(venv / "bin/python"), "-m", "pip", "freeze"], capture_output=True,
+                            text=True, check=True).stdout.split()
+    frozen = [f"{canonicalize_name(n)}=={v}" for n, v in (line.split("==") for line in frozen)]
+    assert sorted(frozen) == sorted(f"{p.name}=={p.version}" for p in lock.packages)
+    assert "idna==3.7" in frozen
+
+
+@pytest.mark.network
+def test_lock_names_a_package_that_does_not_exist(tmp_path, six_kernel, cache_dir):
+    notebook = write_notebook(tmp_path / "nb.ipynb", "import six")
+    env = pipeline.kernel_environment(notebook, python=str(six_kernel))
+    with pytest.raises(LockError, match="no-such-package-containerize-test"):
+        pipeline.lock(pipeline.analyse(notebook, env), env, Settings(cache_dir=cache_dir),
+                      edits=PackageEdits(add=["no-such-package-containerize-test==1.0"]))
