@@ -50,6 +50,10 @@ class Requirement(Model):
     source: str = Field(description="kernel, alias, magic, implied, guess or user")
     reasons: list[str] = Field(default_factory=list)
     optional: bool = False
+    specifier: Optional[str] = Field(
+        default=None,
+        description="PEP 508 requirement as a %pip line wrote it (e.g. 'pandas<2', 'transformers[torch]')",
+    )
 
 
 class SystemPackage(Model):

@@ -73,15 +73,27 @@ class PreparedContext:
     digest: str
 
 
+def _files_for_image(base: Path, analysis: Analysis):
+    """(relative path, source) of the local modules and data files, packages expanded.
+    Paths that leave the notebook's folder can't keep their place next to it in the image."""
+    for rel in [*analysis.local_modules, *(d.path for d in analysis.data_files)]:
+        path = Path(rel)
+        if path.is_absolute() or ".." in path.parts:
+            continue
+        source = base / path
+        if source.is_file():
+            yield rel, source
+        elif source.is_dir():
+            for child in sorted(source.rglob("*")):
+                if child.is_file() and "__pycache__" not in child.parts:
+                    yield child.relative_to(base).as_posix(), child
+
+
 def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings: Settings,
                     directory: Path, *, python_version: str) -> PreparedContext:
     target = Target(the_lock.platform, python_version)
     wheels = Wheelhouse(settings.cache_dir / "wheels").wheels_for(the_lock, target)
-    base = notebook.parent
-    files = tuple(sorted(
-        (rel, base / rel) for rel in [*analysis.local_modules, *(d.path for d in analysis.data_files)]
-        if not Path(rel).is_absolute() and ".." not in Path(rel).parts and (base / rel).is_file()
-    ))
+    files = tuple(sorted(_files_for_image(notebook.parent, analysis)))
     digest = lock_digest(the_lock)
     spec = ContextSpec(
         notebook=notebook, base_image=settings.base_image_for(python_version),

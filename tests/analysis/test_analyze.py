@@ -1,0 +1,65 @@
+"""End to end: the Analysis shape, the readable table, and speed."""
+
+import json
+import statistics
+import time
+
+from jupyter_containerize.analysis import analyze_notebook, format_analysis_table
+from jupyter_containerize.models import Analysis
+
+from .conftest import dist, make_env, write_notebook
+
+CELLS = [
+    "%matplotlib inline\nimport numpy as np\nimport pandas as pd\nimport matplotlib.pyplot as plt\nimport seaborn as sns",
+    "%pip install -q 'scikit-learn>=1.3'",
+    "from sklearn.model_selection import train_test_split\nfrom sklearn.linear_model import LogisticRegression",
+    "df = pd.read_csv('data/sales.csv')\ndf.to_parquet('out.parquet')",
+    "sns.clustermap(df.corr())",
+    "df.style.background_gradient()",
+    "!wget -q https://example.org/x.zip",
+    "import graphviz\ngraphviz.Source('digraph{a->b}')",
+]
+
+
+def test_analysis_shape_and_json(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "sales.csv").write_text("a\n1\n")
+    path = write_notebook(tmp_path / "report.ipynb", *CELLS)
+    env = make_env(dist("numpy", "2.1.0"), dist("pandas", "2.2.3"))
+    analysis = analyze_notebook(path, env, index=lambda n: None)
+    assert isinstance(analysis, Analysis)
+    data = json.loads(analysis.model_dump_json())
+    assert data["notebook"] == "report.ipynb"
+    assert data["python"] == {"version": "3.11.7", "executable": "/opt/kernel/bin/python"}
+    by_name = {r["name"]: r for r in data["requirements"]}
+    assert by_name["numpy"]["version"] == "2.1.0" and by_name["numpy"]["source"] == "kernel"
+    assert by_name["scikit-learn"]["version"] is None
+    assert by_name["scikit-learn"]["specifier"] == "scikit-learn>=1.3"
+    assert {"pyarrow", "scipy", "jinja2", "matplotlib", "seaborn", "graphviz"} <= set(by_name)
+    assert {p["name"] for p in data["system_packages"]} >= {"graphviz", "wget"}
+    assert data["data_files"] == [{"path": "data/sales.csv", "size": 4, "large": False}]
+    for record in data["imports"]:
+        assert set(record) == {"module", "cell", "line", "optional", "kind", "distribution", "source"}
+
+    table = format_analysis_table(analysis)
+    assert "report.ipynb" in table and "scikit-learn" in table and "data/sales.csv" in table
+    assert "System packages" in table
+
+
+def test_table_without_anything(tmp_path):
+    path = write_notebook(tmp_path / "empty.ipynb", "print(1)")
+    table = format_analysis_table(analyze_notebook(path, make_env(), index=lambda n: None))
+    assert "Requirements (0)" in table and "none" in table
+
+
+def test_median_analysis_time_is_small(tmp_path):
+    cells = CELLS * 8  # a 64-cell notebook
+    path = write_notebook(tmp_path / "big.ipynb", *cells)
+    env = make_env(dist("numpy", "2.1.0"))
+    analyze_notebook(path, env, index=lambda n: None)  # warm the table caches
+    timings = []
+    for _ in range(7):
+        start = time.perf_counter()
+        analyze_notebook(path, env, index=lambda n: None)
+        timings.append(time.perf_counter() - start)
+    assert statistics.median(timings) < 0.05, timings

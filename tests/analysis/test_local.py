@@ -1,0 +1,119 @@
+"""Local modules (analysed recursively) and data files."""
+
+from pathlib import Path
+
+from .conftest import dist, make_env, names, write_notebook
+from jupyter_containerize.analysis import analyze_notebook
+
+
+def test_local_module_next_to_notebook(analyze, tmp_path):
+    (tmp_path / "helpers.py").write_text("import yaml\nfrom . import nothing\n")
+    analysis = analyze("import helpers\nfrom helpers import load")
+    assert analysis.local_modules == ["helpers.py"]
+    assert {r.kind for r in analysis.imports} == {"local"}
+    assert names(analysis) == {"pyyaml"}
+    assert analysis.requirements[0].reasons == ["import yaml (helpers.py)"]
+
+
+def test_local_package_recursive(analyze, tmp_path):
+    pkg = tmp_path / "mylib"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("from .sub import tools\n")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "sub" / "tools.py").write_text("import requests\nimport helpers2\n")
+    (tmp_path / "helpers2.py").write_text("import bs4\n")
+    analysis = analyze("from mylib.sub.tools import x")
+    assert analysis.local_modules == ["helpers2.py", "mylib"]
+    assert names(analysis) == {"requests", "beautifulsoup4"}
+
+
+def test_local_module_shadows_a_pypi_name(analyze, tmp_path):
+    (tmp_path / "utils.py").write_text("")
+    env = make_env(dist("utils", "1.0"))
+    analysis = analyze("import utils", env=env)
+    assert not analysis.requirements and analysis.local_modules == ["utils.py"]
+
+
+def test_module_in_server_root(tmp_path):
+    root = tmp_path / "root"
+    (root / "shared").mkdir(parents=True)
+    (root / "common.py").write_text("import yaml\n")
+    path = write_notebook(root / "project" / "nb.ipynb", "import common")
+    analysis = analyze_notebook(path, make_env(), root=root, index=lambda n: None)
+    assert analysis.local_modules == ["../common.py"]
+    assert names(analysis) == {"pyyaml"}
+
+
+def test_sys_path_insert_and_chdir(tmp_path):
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "check.py").write_text("import requests\n")
+    (tmp_path / "fmt").mkdir()
+    (tmp_path / "fmt" / "formats.py").write_text("import yaml\n")
+    path = write_notebook(
+        tmp_path / "notebooks" / "nb.ipynb",
+        "import sys, os\nsys.path.insert(0, os.path.join('..', 'lib'))\nfrom check import check_packages",
+        "os.chdir('../fmt')\nfrom formats import load_style",
+    )
+    analysis = analyze_notebook(path, make_env(), index=lambda n: None)
+    assert analysis.local_modules == ["../fmt/formats.py", "../lib/check.py"]
+    assert names(analysis) == {"requests", "pyyaml"}
+
+
+def test_writefile_module(analyze):
+    analysis = analyze("%%writefile mymod.py\nimport yaml\n", "import mymod")
+    assert names(analysis) == {"pyyaml"}
+    assert [r.kind for r in analysis.imports] == ["local"]
+
+
+def test_run_script_and_notebook(analyze, tmp_path):
+    (tmp_path / "setup_env.py").write_text("import requests\n")
+    write_notebook(tmp_path / "other.ipynb", "import yaml")
+    analysis = analyze("%run setup_env.py", "%run other.ipynb", "!python setup_env.py")
+    assert names(analysis) == {"requests", "pyyaml"}
+    assert set(analysis.local_modules) == {"setup_env.py", "other.ipynb"}
+
+
+def test_data_files(analyze, tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "sales.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "config.yaml").write_text("x: 1\n")
+    (tmp_path / "images").mkdir()
+    for i in range(3):
+        (tmp_path / "images" / f"{i}.png").write_bytes(b"x" * 10)
+    big = tmp_path / "data" / "big.bin"
+    with big.open("wb") as f:
+        f.seek(60 * 1024 * 1024 - 1)
+        f.write(b"\0")
+    analysis = analyze(
+        "import pandas as pd, os, glob\n"
+        "df = pd.read_csv('data/sales.csv')\n"
+        "cfg = open('config.yaml')\n"
+        "pics = glob.glob('images/*.png')\n"
+        "blob = open(os.path.join('data', 'big.bin'), 'rb')\n"
+        "missing = pd.read_csv('data/missing.csv')\n"
+        "url = pd.read_csv('https://example.org/x.csv')\n"
+        "here = os.listdir('.')\n"
+    )
+    files = {d.path: d for d in analysis.data_files}
+    assert set(files) == {"data/sales.csv", "config.yaml", "images/0.png", "images/1.png", "images/2.png", "data/big.bin"}
+    assert files["data/sales.csv"].size == 8
+    assert files["data/big.bin"].large and not files["config.yaml"].large
+    assert any("large" in w for w in analysis.warnings)
+
+
+def test_large_file_flagged(analyze, tmp_path):
+    big = tmp_path / "big.parquet"
+    with big.open("wb") as f:
+        f.seek(60 * 1024 * 1024 - 1)
+        f.write(b"\0")
+    analysis = analyze("import pandas as pd\npd.read_parquet('big.parquet')")
+    [data] = analysis.data_files
+    assert data.large and data.size == 60 * 1024 * 1024
+
+
+def test_absolute_path_outside_is_not_included(analyze, tmp_path):
+    outside = Path("/etc/hostname")
+    analysis = analyze(f"open({str(outside)!r})")
+    assert not analysis.data_files
+    if outside.exists():
+        assert any("absolute path" in w for w in analysis.warnings)
