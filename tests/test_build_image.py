@@ -119,5 +119,5 @@ def test_engine_reports_a_failing_step(engine):
 
 
 def test_engine_down_is_a_clear_error(tmp_path):
-    with pytest.raises(EngineUnavailable, match="does not answer"):
+    with pytest.raises(EngineUnavailable, match="Docker engine"):
         DockerEngine(base_url=f"unix://{tmp_path}/no-docker.sock").ping()
