@@ -17,7 +17,7 @@ echo "==> jest"
 jlpm test --silent 2>&1 | tail -n 25 || status=1
 
 echo "==> generated TypeScript types are up to date"
-jlpm -s build:types >/dev/null && git diff --exit-code -- src/_models.ts || {
+jlpm build:types >/dev/null && git diff --exit-code -- src/_models.ts || {
   echo "src/_models.ts is stale: run jlpm build:types"; status=1; }
 
 echo "==> galata"
