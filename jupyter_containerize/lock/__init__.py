@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -18,6 +19,9 @@ from ..errors import InvalidRequest, LockError
 from ..models import Analysis, Lock, LockedPackage, PackageEdits
 from . import pip
 from .closure import kernel_closure
+from .index import PackageIndex
+from .pinning import pin_for_target
+from .sources import Builder
 from .target import Target
 
 # What the runner inside the image needs to execute a notebook headless.
@@ -52,14 +56,14 @@ def _roots(analysis: Analysis, environment, edits: PackageEdits):
     return roots, specs, warnings
 
 
-def _cached_resolve(specs: list[str], target: Target, cache_dir: Path | None):
+def _cached_resolve(specs: list[str], constraints: list[str], target: Target, cache_dir: Path | None):
     key = hashlib.sha256(
-        json.dumps([sorted(specs), target.platform, target.python_version]).encode()
+        json.dumps([sorted(specs), sorted(constraints), target.platform, target.python_version]).encode()
     ).hexdigest()
     path = cache_dir / "resolutions" / f"{key}.json" if cache_dir else None
     if path and path.exists():
         return [pip.ResolvedArtifact(**{**a, "requires": tuple(a["requires"])}) for a in json.loads(path.read_text())]
-    artifacts = pip.resolve(specs, target)
+    artifacts = pip.resolve(specs, target, constraints)
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -68,18 +72,64 @@ def _cached_resolve(specs: list[str], target: Target, cache_dir: Path | None):
     return artifacts
 
 
-def _parents(artifacts, target: Target) -> dict[str, list[str]]:
-    names = {a.name for a in artifacts}
+@dataclass
+class _Entry:
+    version: str
+    group: str
+    source: str
+    reasons: list[str]
+    requires: tuple[str, ...] = ()
+
+
+def _dependencies(requires, target: Target) -> list[str]:
+    found = []
+    for raw in requires:
+        try:
+            req = Requirement(raw)
+        except InvalidRequirement:
+            continue
+        if req.marker is None or req.marker.evaluate(target.marker_environment()):
+            found.append(canonicalize_name(req.name))
+    return found
+
+
+def _resolve_missing(entries: dict[str, _Entry], notebook, runner, target: Target, cache_dir: Path | None,
+                     direct: set[str]) -> list[str]:
+    """pip's resolver for what the kernel lacks, every kernel pin as a constraint."""
+    specs = []
+    for closure in (notebook, runner):
+        for name, wanted in closure.missing.items():
+            specs.extend(wanted or [name])
+    constraints = [f"{n}=={e.version}" for n, e in entries.items() if n not in direct]
+    artifacts = _cached_resolve(sorted(set(specs)), constraints, target, cache_dir)
+    by_name = {a.name: a for a in artifacts}
     parents: dict[str, list[str]] = {}
     for art in artifacts:
-        for raw in art.requires:
-            req = Requirement(raw)
-            if req.marker is not None and not req.marker.evaluate(target.marker_environment()):
-                continue
-            dep = canonicalize_name(req.name)
-            if dep in names and dep != art.name:
+        for dep in _dependencies(art.requires, target):
+            if dep in by_name and dep != art.name:
                 parents.setdefault(dep, []).append(art.name)
-    return parents
+    for art in artifacts:
+        known = entries.get(art.name)
+        if known is not None:
+            if known.version != art.version:
+                raise LockError(f"{art.name}=={known.version} from the kernel resolved to {art.version}")
+            continue
+        reasons = (notebook.missing_reasons.get(art.name) or runner.missing_reasons.get(art.name)
+                   or [f"via {p}" for p in sorted(parents.get(art.name, []))] or ["resolved for the target"])
+        entries[art.name] = _Entry(art.version, "runner", "user" if "added by you" in reasons else "resolver",
+                                   list(reasons), art.requires)
+    pending = [n for n in notebook.missing if n in by_name]
+    seen: set[str] = set()
+    while pending:  # what the notebook's missing roots pull in is the notebook's
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if entries[name].source != "kernel":
+            entries[name].group = "notebook"
+        pending.extend(d for d in _dependencies(by_name[name].requires, target) if d in by_name)
+    return [f"{n} was asked for but the resolver did not install it"
+            for n in sorted(set(notebook.missing) | set(runner.missing)) if n not in by_name]
 
 
 def make_lock(
@@ -89,7 +139,10 @@ def make_lock(
     platform: str = "linux/amd64",
     edits: PackageEdits | None = None,
     cache_dir: Path | None = None,
+    index: PackageIndex | None = None,
 ) -> Lock:
+    """Pins from the kernel (no resolver when it has everything), the resolver for the rest,
+    then every pin checked against the target and hashed (see :mod:`.pinning`)."""
     edits = edits or PackageEdits()
     target = Target(platform, environment.python_version)
     roots, root_specs, warnings = _roots(analysis, environment, edits)
@@ -97,49 +150,19 @@ def make_lock(
     runner = kernel_closure({n: ["runs the notebook in the image"] for n in RUNNER_REQUIREMENTS},
                             environment.distributions, target)
 
-    specs = [f"{n}=={p.version}" for c in (notebook, runner) for n, p in c.pins.items()]
-    for closure in (notebook, runner):
-        for name, wanted in closure.missing.items():
-            specs.extend(wanted or [name])
-    specs = sorted(set(specs))
-    artifacts = _cached_resolve(specs, target, cache_dir)
+    entries: dict[str, _Entry] = {}
+    for closure, group in ((notebook, "notebook"), (runner, "runner")):
+        for name, pin in closure.pins.items():
+            if name not in entries:
+                entries[name] = _Entry(pin.version, group, "kernel", list(pin.reasons))
+    direct = {n for n in entries if environment.distributions[n].direct_url}
+    if notebook.missing or runner.missing:
+        warnings += _resolve_missing(entries, notebook, runner, target, cache_dir, direct)
 
-    parents = _parents(artifacts, target)
-    by_name = {a.name: a for a in artifacts}
-    in_notebook: set[str] = set()
-    pending = [n for n in list(notebook.pins) + list(notebook.missing) if n in by_name]
-    while pending:  # everything reachable from the notebook's roots is the notebook's
-        name = pending.pop()
-        if name in in_notebook:
-            continue
-        in_notebook.add(name)
-        for raw in by_name[name].requires:
-            dep = canonicalize_name(Requirement(raw).name)
-            if dep in by_name and name in parents.get(dep, []):
-                pending.append(dep)
-
-    packages = []
-    for art in sorted(artifacts, key=lambda a: a.name):
-        pin = notebook.pins.get(art.name) or runner.pins.get(art.name)
-        if pin and pin.version != art.version:
-            raise LockError(f"{art.name}=={pin.version} from the kernel resolved to {art.version}")
-        if not art.sha256:
-            raise LockError(f"{art.name}=={art.version}: the index gave no sha256 hash")
-        reasons = list(pin.reasons) if pin else (
-            notebook.missing_reasons.get(art.name) or runner.missing_reasons.get(art.name)
-            or [f"via {p}" for p in sorted(parents.get(art.name, []))] or ["resolved for the target"]
-        )
-        source = "kernel" if pin else ("user" if "added by you" in reasons else "resolver")
-        packages.append(LockedPackage(
-            name=art.name, version=art.version, source=source, reasons=reasons,
-            group="notebook" if art.name in in_notebook else "runner",
-            hashes=[f"sha256:{art.sha256}"],
-        ))
-    for name in sorted(set(notebook.missing) | set(runner.missing)):
-        if name not in by_name:
-            warnings.append(f"{name} was asked for but the resolver did not install it")
+    index = index or PackageIndex(pip.host_index_config(), cache_dir)
+    packages, more = pin_for_target(entries, environment, target, index, Builder(cache_dir))
     return Lock(notebook=analysis.notebook, python_version=target.python_version,
-                platform=platform, packages=packages, warnings=warnings)
+                platform=platform, packages=packages, warnings=warnings + more)
 
 
 def lock_digest(lock: Lock) -> str:
@@ -171,6 +194,10 @@ def render_lock(lock: Lock) -> str:
             lines += [f"    --hash={h}" + (" \\" if i < len(p.hashes) - 1 else "")
                       for i, h in enumerate(p.hashes)]
             lines += [f"    # {reason}" for reason in p.reasons]
+            if p.origin:
+                lines.append(f"    # from {p.origin}")
+            if p.wheel:
+                lines.append(f"    # shipped in the build context: wheels/{p.wheel}")
     return "\n".join(lines) + "\n"
 
 

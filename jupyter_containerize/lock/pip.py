@@ -9,6 +9,7 @@ configuration is written anywhere: we keep names, versions and hashes, never URL
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -50,17 +51,23 @@ def _explain(stderr: str) -> str:
     return redact("\n".join(errors or lines[-8:]) or "pip exited with an error")
 
 
-def resolve(specs: list[str], target: Target) -> list[ResolvedArtifact]:
-    """Resolve ``specs`` (pins and open specs) for the target; nothing is installed."""
+def resolve(specs: list[str], target: Target, constraints: list[str] = ()) -> list[ResolvedArtifact]:
+    """Resolve ``specs`` (pins and open specs) for the target; nothing is installed.
+    ``constraints`` (the kernel's pins) bound every package the resolution touches; pip adds
+    them to the host's own constraint files (pip.conf), it does not replace them."""
     with tempfile.TemporaryDirectory(prefix="containerize-resolve-") as tmp:
         report = Path(tmp, "report.json")
         requirements = Path(tmp, "requirements.in")
         requirements.write_text("\n".join(specs) + "\n")
+        constraint_args = []
+        if constraints:
+            Path(tmp, "constraints.txt").write_text("\n".join(constraints) + "\n")
+            constraint_args = ["-c", str(Path(tmp, "constraints.txt"))]
         _run_pip(
             [
                 "install", "--dry-run", "--ignore-installed", "--quiet",
                 "--report", str(report), "--target", str(Path(tmp, "target")),
-                *target.pip_platform_args(), "-r", str(requirements),
+                *target.pip_platform_args(), *constraint_args, "-r", str(requirements),
             ],
             f"Resolving for {target.platform} / Python {target.python_version}",
         )
@@ -90,4 +97,76 @@ def download(lock_file: Path, target: Target, wheelhouse: Path) -> None:
             "--dest", str(wheelhouse), *target.pip_platform_args(), "-r", str(lock_file),
         ],
         "Downloading the locked packages",
+    )
+
+
+def build_wheel(source: str, dest: Path) -> Path:
+    """``pip wheel --no-deps`` of ``source`` (a directory, a ``name==version`` on the index
+    whose sdist is built, or a VCS URL) into ``dest``; returns the one wheel built."""
+    dest.mkdir(parents=True, exist_ok=True)
+    before = set(dest.glob("*.whl"))
+    args = ["wheel", "--no-deps", "--quiet", "--wheel-dir", str(dest)]
+    if "==" in source and not Path(source).exists():
+        args += ["--no-binary", source.split("==")[0]]
+    _run_pip([*args, source], f"Building a wheel of {redact(source)}")
+    built = sorted(set(dest.glob("*.whl")) - before) or sorted(dest.glob("*.whl"))
+    if not built:
+        raise LockError(f"Building a wheel of {redact(source)} produced no wheel")
+    return built[-1]
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """What the host's pip reads from its configuration (pip.conf files and PIP_* variables)
+    to reach the index. Held in memory only; never written to the lock or any cache."""
+
+    index_urls: tuple[str, ...]
+    find_links: tuple[str, ...] = ()
+    cert: str | None = None
+    client_cert: str | None = None
+    proxy: str | None = None
+    timeout: float = 15.0
+
+
+def _config_items() -> dict[str, str]:
+    try:  # in-process: pip's own configuration loader (pip.conf files + PIP_* variables)
+        from pip._internal.configuration import Configuration
+
+        config = Configuration(isolated=False)
+        config.load()
+        return dict(config.items())
+    except Exception:  # noqa: BLE001 - a pip without that module: ask it
+        proc = _run_pip(["config", "list"], "Reading pip's configuration")
+        items = {}
+        for line in proc.stdout.splitlines():
+            key, _, value = line.partition("=")
+            items[key.strip()] = value.strip().strip("'\"")
+        return items
+
+
+def host_index_config() -> IndexConfig:
+    items = _config_items()
+
+    def get(option: str) -> str | None:
+        for section in (":env:", "download", "install", "global"):
+            value = items.get(f"{section}.{option}")
+            if value not in (None, ""):
+                return value
+        return None
+
+    def many(option: str) -> tuple[str, ...]:
+        return tuple((get(option) or "").split())
+
+    if (get("no-index") or "").lower() in ("1", "true", "yes", "on"):
+        index_urls: tuple[str, ...] = ()
+    else:
+        index_urls = ((get("index-url") or "https://pypi.org/simple"), *many("extra-index-url"))
+    try:
+        timeout = float(get("timeout") or get("default-timeout") or 15)
+    except ValueError:
+        timeout = 15.0
+    return IndexConfig(
+        index_urls=index_urls, find_links=many("find-links"),
+        cert=get("cert") or os.environ.get("REQUESTS_CA_BUNDLE"),
+        client_cert=get("client-cert"), proxy=get("proxy"), timeout=min(timeout, 60.0),
     )

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+
+from packaging import tags
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from ..errors import InvalidRequest
 
@@ -54,6 +58,24 @@ class Target:
             "sys_platform": "linux",
             "extra": extra,
         }
+
+    @cached_property
+    def wheel_tags(self) -> frozenset[tags.Tag]:
+        """The wheel tags pip accepts in the target (the same set ``pip_platform_args`` asks for,
+        with the legacy manylinux1/2010 names pip derives from manylinux2014)."""
+        version = tuple(int(p) for p in self.python_version.split("."))
+        platforms = [f"manylinux_2_{m}_{self.machine}" for m in reversed(range(5, _GLIBC_MINORS.stop))]
+        platforms += [f"manylinux{n}_{self.machine}" for n in ("2014", "2010", "1")]
+        found = set(tags.cpython_tags(version, abis=[self.cp_tag, "abi3", "none"], platforms=platforms))
+        found.update(tags.compatible_tags(version, self.cp_tag, platforms))
+        return frozenset(found)
+
+    def accepts_wheel(self, filename: str) -> bool:
+        try:
+            wheel_tags = parse_wheel_filename(filename)[3]
+        except InvalidWheelFilename:
+            return False
+        return not wheel_tags.isdisjoint(self.wheel_tags)
 
     def pip_platform_args(self) -> list[str]:
         """Arguments that make pip resolve and download for the target, not the host."""
