@@ -236,12 +236,20 @@ export interface LockedPackage {
    */
   hashes?: string[];
   name: string;
+  /**
+   * Where a non-index package comes from: 'name @ git+URL@COMMIT', 'editable', 'directory', 'wheel file', 'sdist', 'conda'
+   */
+  origin?: string | null;
   reasons?: string[];
   /**
    * kernel (its installed version), resolver or user
    */
   source: string;
   version: string;
+  /**
+   * File name of a wheel built on the host and shipped in the build context
+   */
+  wheel?: string | null;
 }
 /**
  * Model `ServerInfo` of jupyter_containerize/models.py.

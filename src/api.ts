@@ -24,6 +24,7 @@ export type {
   BuildError,
   BuildState,
   EventPage,
+  PackageEdits,
   Requirement,
   ServerInfo
 } from './_models';

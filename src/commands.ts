@@ -79,7 +79,7 @@ export function addCommands(ctx: ICommandContext): void {
       'Build the image of the notebook shown in the Containerize panel'
     ),
     icon: args => (args.isPalette ? undefined : containerIcon),
-    isEnabled: () => !!model.path && !model.building,
+    isEnabled: () => model.canBuild,
     execute: async () => {
       showPanel(app, panel);
       return model.build();

@@ -9,7 +9,7 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { addCommands } from './commands';
+import { addCommands, showPanel } from './commands';
 import { containerIcon } from './icons';
 import { ContainerizeModel, IBuildDefaults } from './model';
 import {
@@ -19,6 +19,7 @@ import {
   PLUGIN_ID,
   TRANSLATION_DOMAIN
 } from './tokens';
+import { notifyWhenHidden } from './notify';
 import { followActiveNotebook } from './tracking';
 import { ContainerizePanel } from './widgets/panel';
 
@@ -54,7 +55,13 @@ const plugin: JupyterFrontEndPlugin<ContainerizeModel> = {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const model = new ContainerizeModel();
 
-    const panel = new ContainerizePanel(model, trans);
+    const kernelOf = (path: string): string | null => {
+      const widget = notebooks?.find(nb => nb.context.localPath === path);
+      const spec = widget?.context.model.getMetadata('kernelspec') as
+        { name?: string; display_name?: string } | undefined;
+      return spec ? (spec.display_name ?? spec.name ?? null) : null;
+    };
+    const panel = new ContainerizePanel(model, trans, kernelOf);
     panel.id = PANEL_ID;
     panel.title.icon = containerIcon;
     panel.title.caption = trans.__('Containerize');
@@ -75,6 +82,8 @@ const plugin: JupyterFrontEndPlugin<ContainerizeModel> = {
       category: trans.__('Containerize')
     });
 
+    notifyWhenHidden(model, panel, trans, () => showPanel(app, panel));
+
     if (notebooks) {
       followActiveNotebook(notebooks, model, panel);
     }
@@ -86,7 +95,9 @@ const plugin: JupyterFrontEndPlugin<ContainerizeModel> = {
           baseImage: String(c.baseImage ?? ''),
           tagTemplate: String(c.tagTemplate ?? ''),
           registry: String(c.registry ?? ''),
-          push: Boolean(c.pushByDefault)
+          push: Boolean(c.pushByDefault),
+          verify: Boolean(c.verifyByDefault),
+          platform: String(c.platform ?? '')
         } as IBuildDefaults;
       };
       settingRegistry

@@ -6,64 +6,66 @@ import { ServerConnection } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import * as api from './api';
-import type { Analysis, BuildEvent, BuildJob, StartBuildRequest } from './api';
+import type {
+  Analysis,
+  BuildEvent,
+  BuildJob,
+  ServerInfo,
+  StartBuildRequest
+} from './api';
+import {
+  EMPTY_DEFAULTS,
+  IDraft,
+  IDraftDefaults,
+  IDraftProblems,
+  IImageFields,
+  buildRequest,
+  checkPackageName,
+  checkVersion,
+  emptyDraft,
+  hasProblems,
+  imageFields,
+  normaliseName,
+  FieldProblem
+} from './draft';
+import {
+  IProgress,
+  IStep,
+  applyEvent,
+  emptyProgress,
+  overallPercent,
+  stepper
+} from './progress';
 
-/** Most log lines kept in memory (older ones are dropped from the view). */
-export const MAX_LOG_LINES = 5000;
+export { MAX_LOG_LINES, stripAnsi } from './progress';
 
-/** Options of one build, merged over the user's settings. */
+/** Options of one build, merged over the panel's choices. */
 export type BuildOptions = Omit<Partial<StartBuildRequest>, 'path'>;
 
 /** Defaults applied to every build (from the settings). */
 export interface IBuildDefaults {
   baseImage?: string;
-  /** Tag of the image; `{notebook}` is replaced by the notebook's slug. */
+  /** Tag of the image; `{notebook}` is replaced by the notebook's slug, `{lock}` by the server. */
   tagTemplate?: string;
   /** Prefixed to the tag. */
   registry?: string;
   push?: boolean;
+  verify?: boolean;
+  platform?: string;
 }
 
-/** A valid image path component made of a notebook's file name (as the server does). */
-export function slug(path: string): string {
-  const stem = (path.split('/').pop() ?? '').replace(/\.ipynb$/i, '');
-  return (
-    stem
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '') || 'notebook'
-  );
-}
+/** The phases the server reports when it can't be asked (`ServerInfo.phases`). */
+export const DEFAULT_PHASES = [
+  'analyse',
+  'lock',
+  'context',
+  'build',
+  'verify',
+  'push'
+];
 
-/**
- * The request fields set by the settings. A tag template with placeholders only the server
- * knows (e.g. `{lock}`) is left to the server's own template.
- */
-export function requestDefaults(
-  path: string,
-  defaults: IBuildDefaults
-): Partial<StartBuildRequest> {
-  const { baseImage, tagTemplate, registry, push } = defaults;
-  const request: Partial<StartBuildRequest> = {};
-  if (baseImage) {
-    request.base_image = baseImage;
-  }
-  const tag = (tagTemplate ?? '').replace(/\{notebook\}/g, slug(path));
-  if (tag && !/[{}]/.test(tag)) {
-    request.tag = registry ? `${registry.replace(/\/+$/, '')}/${tag}` : tag;
-  }
-  if (push) {
-    request.push = true;
-  }
-  return request;
-}
-
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
-
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI, '');
-}
+/** The image fields a user can set in the panel. */
+export type ImageOption = keyof IImageFields;
 
 export function errorMessage(error: unknown): string {
   if (error instanceof ServerConnection.ResponseError) {
@@ -80,10 +82,17 @@ export class ContainerizeModel {
   get changed(): ISignal<this, void> {
     return this._changed;
   }
+  /** Emitted once when a followed build ends (succeeded, failed, cancelled...). */
+  get finished(): ISignal<this, BuildJob> {
+    return this._finished;
+  }
 
   /** Notebook path (relative to the server root) the panel shows, or null. */
   get path(): string | null {
     return this._path;
+  }
+  get info(): ServerInfo | null {
+    return this._info;
   }
   get analysis(): Analysis | null {
     return this._analysis;
@@ -110,21 +119,95 @@ export class ContainerizeModel {
   get reconnecting(): boolean {
     return this._reconnecting;
   }
-  get log(): readonly string[] {
-    return this._log;
+  get progress(): Readonly<IProgress> {
+    return this._progress;
   }
+  get log(): readonly string[] {
+    return this._progress.log;
+  }
+  /** Progress inside the current phase (the engine's steps), 0-100. */
   get percent(): number | null {
-    return this._percent;
+    return this._progress.percent;
   }
   get phase(): string | null {
-    return this._phase;
+    return this._progress.phase;
+  }
+  /** The phases of the shown build with their status. */
+  get steps(): IStep[] {
+    return stepper(
+      this._info?.phases ?? DEFAULT_PHASES,
+      this._job,
+      this._progress
+    );
+  }
+  /** The whole build's progress, 0-100. */
+  get overallPercent(): number {
+    return overallPercent(this.steps, this._progress);
   }
   /** The notebook's earlier builds, newest first. */
   get history(): readonly BuildJob[] {
     return this._history;
   }
 
-  defaults: IBuildDefaults = {};
+  /** The settings; the image fields the user did not touch follow them. */
+  get defaults(): IBuildDefaults {
+    return this._defaults;
+  }
+  set defaults(defaults: IBuildDefaults) {
+    this._defaults = defaults;
+    this._emit();
+  }
+
+  /** The defaults of the image fields: the settings over the server's. */
+  get draftDefaults(): IDraftDefaults {
+    const d = this._defaults;
+    const serverTemplate =
+      this._info?.tag_template || EMPTY_DEFAULTS.serverTagTemplate;
+    return {
+      platform: d.platform || EMPTY_DEFAULTS.platform,
+      baseImage: d.baseImage ?? '',
+      tagTemplate: d.tagTemplate || serverTemplate,
+      serverTagTemplate: serverTemplate,
+      registry: d.registry ?? '',
+      push: !!d.push,
+      verify: !!d.verify
+    };
+  }
+  /** The user's edits for the next build of the current notebook. */
+  get draft(): Readonly<IDraft> {
+    return this._draft();
+  }
+  /** The image fields as shown: the user's values over the defaults. */
+  get fields(): IImageFields {
+    return imageFields(this._path ?? '', this._draft(), this.draftDefaults);
+  }
+  /** The base image the server uses when the field is left empty. */
+  get defaultBaseImage(): string {
+    const template = this._info?.base_image_template ?? '';
+    const version = this._analysis?.python.version ?? '';
+    const [major, minor] = version.split('.');
+    return major && minor
+      ? template
+          .replace(/\{major\}/g, major)
+          .replace(/\{minor\}/g, minor)
+          .replace(/\{version\}/g, version)
+      : template;
+  }
+  /** The request the Build button sends, and what stands in its way. */
+  get request(): { request: StartBuildRequest; problems: IDraftProblems } {
+    return buildRequest(
+      this._path ?? '',
+      this._analysis,
+      this._draft(),
+      this.draftDefaults
+    );
+  }
+  /** True when a build can start now. */
+  get canBuild(): boolean {
+    return (
+      !!this._path && !this.building && !hasProblems(this.request.problems)
+    );
+  }
 
   /**
    * Show a notebook: analyse it, list its builds and re-attach to a running one.
@@ -142,7 +225,24 @@ export class ContainerizeModel {
     this._resetProgress();
     this._emit();
     if (path) {
-      await Promise.all([this.refreshAnalysis(), this.refreshHistory(true)]);
+      await Promise.all([
+        this.refreshInfo(),
+        this.refreshAnalysis(),
+        this.refreshHistory(true)
+      ]);
+    }
+  }
+
+  /** Ask the server for its version, templates and phases (once). */
+  async refreshInfo(): Promise<void> {
+    if (this._info) {
+      return;
+    }
+    try {
+      this._info = await api.getInfo();
+      this._emit();
+    } catch (error) {
+      console.warn('jupyter-containerize: cannot get the server info', error);
     }
   }
 
@@ -197,17 +297,123 @@ export class ContainerizeModel {
     }
   }
 
-  /** Start a build of the current notebook and follow it. */
+  // ----- the draft: package edits and image fields -----------------------------------
+
+  /**
+   * Add a package (or pin an analysed one to `version`). Returns why it can't be added.
+   */
+  addPackage(name: string, version = ''): FieldProblem | null {
+    const problem = checkPackageName(name) ?? checkVersion(version);
+    if (problem) {
+      return problem;
+    }
+    const key = normaliseName(name);
+    this._editDraft(draft => {
+      if (this._analysed(key)) {
+        draft.removed = draft.removed.filter(n => n !== key);
+        if (version.trim()) {
+          draft.versions = { ...draft.versions, [key]: version.trim() };
+        }
+        return;
+      }
+      draft.added = [
+        ...draft.added.filter(p => normaliseName(p.name) !== key),
+        { name: key, version: version.trim() }
+      ];
+    });
+    return null;
+  }
+
+  /** Change the version of a package ('' goes back to the kernel's). */
+  setVersion(name: string, version: string): void {
+    const key = normaliseName(name);
+    this._editDraft(draft => {
+      if (this._analysed(key)) {
+        const versions = { ...draft.versions };
+        if (version.trim()) {
+          versions[key] = version;
+        } else {
+          delete versions[key];
+        }
+        draft.versions = versions;
+      } else {
+        draft.added = draft.added.map(p =>
+          normaliseName(p.name) === key ? { ...p, version } : p
+        );
+      }
+    });
+  }
+
+  /** Leave a package out of the image (an added one is forgotten). */
+  removePackage(name: string): void {
+    const key = normaliseName(name);
+    this._editDraft(draft => {
+      if (this._analysed(key)) {
+        draft.removed = [...draft.removed.filter(n => n !== key), key];
+      } else {
+        draft.added = draft.added.filter(p => normaliseName(p.name) !== key);
+      }
+    });
+  }
+
+  /** Undo `removePackage` of an analysed package. */
+  restorePackage(name: string): void {
+    const key = normaliseName(name);
+    this._editDraft(draft => {
+      draft.removed = draft.removed.filter(n => n !== key);
+    });
+  }
+
+  /** Mark an import optional (left out when the kernel lacks it) or required. */
+  setOptional(name: string, optional: boolean): void {
+    const key = normaliseName(name);
+    const analysed = this._analysed(key);
+    this._editDraft(draft => {
+      const marks = { ...draft.optional };
+      if (analysed && !!analysed.optional === optional) {
+        delete marks[key];
+      } else {
+        marks[key] = optional;
+      }
+      draft.optional = marks;
+    });
+  }
+
+  /** Set an image field (platform, tag...); undefined goes back to the default. */
+  setOption<K extends ImageOption>(
+    key: K,
+    value: IImageFields[K] | undefined
+  ): void {
+    this._editDraft(draft => {
+      if (value === undefined) {
+        delete draft[key];
+      } else {
+        (draft as any)[key] = value;
+      }
+    });
+  }
+
+  /** Forget every edit of the current notebook. */
+  resetDraft(): void {
+    if (this._path) {
+      this._drafts.delete(this._path);
+      this._emit();
+    }
+  }
+
+  // ----- builds ------------------------------------------------------------------------
+
+  /** Start a build of the current notebook with the panel's choices and follow it. */
   async build(options: BuildOptions = {}): Promise<BuildJob | null> {
     const path = this._path;
     if (!path || this.building) {
       return null;
     }
-    const request: StartBuildRequest = {
-      ...requestDefaults(path, this.defaults),
-      ...options,
-      path
-    };
+    const { request: drafted, problems } = this.request;
+    if (hasProblems(problems) && Object.keys(options).length === 0) {
+      return null;
+    }
+    const request: StartBuildRequest = { ...drafted, ...options, path };
     this._starting = true;
     this._buildError = null;
     this._job = null;
@@ -244,16 +450,9 @@ export class ContainerizeModel {
     }
   }
 
-  /** Show a build of the history (its log is not replayed). */
+  /** Show a build of the history; a finished one's log is replayed from its events. */
   show(job: BuildJob): void {
-    if (api.isActive(job)) {
-      this._follow(job);
-      return;
-    }
-    this._detach();
-    this._resetProgress();
-    this._job = job;
-    this._emit();
+    this._follow(job, api.isActive(job));
   }
 
   dispose(): void {
@@ -261,16 +460,21 @@ export class ContainerizeModel {
     Signal.clearData(this);
   }
 
-  /** Follow a job's events from seq 0 (replays the whole log after a reload). */
-  private _follow(job: BuildJob): void {
+  /**
+   * Follow a job's events from seq 0 (replays the whole log after a reload). `notify`: tell
+   * `finished` when it ends (not for a finished build of the history).
+   */
+  private _follow(job: BuildJob, notify = true): void {
     this._detach();
     this._resetProgress();
     this._job = job;
     const controller = new AbortController();
     this._controller = controller;
     const { signal } = controller;
+    const wasActive = api.isActive(job);
     api
       .followEvents(job.id, 0, event => this._onEvent(event), signal, {
+        timeout: wasActive ? 15 : 0,
         onRetry: () => {
           this._reconnecting = true;
           this._emit();
@@ -278,8 +482,17 @@ export class ContainerizeModel {
       })
       .then(async ({ done }) => {
         if (done && !signal.aborted) {
-          this._setJob(await api.getBuild(job.id));
-          void this.refreshHistory();
+          const final = wasActive ? await api.getBuild(job.id) : job;
+          if (signal.aborted) {
+            return;
+          }
+          this._setJob(final);
+          if (wasActive) {
+            void this.refreshHistory();
+            if (notify) {
+              this._finished.emit(final);
+            }
+          }
         }
       })
       .catch(error => {
@@ -297,71 +510,35 @@ export class ContainerizeModel {
   }
 
   private _onEvent(event: BuildEvent): void {
-    if (this._reconnecting) {
-      this._reconnecting = false;
+    this._reconnecting = false;
+    if (!applyEvent(this._progress, event)) {
+      return;
     }
     const job = this._job;
-    switch (event.kind) {
-      case 'phase':
-        this._phase = event.phase ?? this._phase;
-        if (job) {
-          this._job = { ...job, phase: this._phase, state: 'running' };
-        }
-        this._appendLog(`--- ${event.message || this._phase} ---`);
-        break;
-      case 'progress':
-        if (typeof event.percent === 'number') {
-          this._percent = event.percent;
-        } else if (event.step && event.steps) {
-          this._percent = (100 * event.step) / event.steps;
-        }
-        if (event.phase) {
-          this._phase = event.phase;
-        }
-        break;
-      case 'log':
-        this._appendLog(event.message ?? '');
-        break;
-      case 'state':
-        if (job && event.state) {
-          this._job = { ...job, state: event.state };
-        }
-        if (event.state === 'succeeded') {
-          this._percent = 100;
-        }
-        if (event.message) {
-          this._appendLog(event.message);
-        }
-        break;
-      default:
-        return; // keepalive
+    if (job && api.isActive(job)) {
+      const state = this._progress.state;
+      this._job = {
+        ...job,
+        phase: this._progress.phase ?? job.phase,
+        // the final state is taken from the job itself once the stream ends
+        state: state === 'queued' || state === 'running' ? state : job.state
+      };
     }
     this._emit();
-  }
-
-  private _appendLog(message: string): void {
-    for (const line of stripAnsi(message)
-      .replace(/\r?\n$/, '')
-      .split(/\r?\n/)) {
-      this._log.push(line);
-    }
-    if (this._log.length > MAX_LOG_LINES) {
-      this._log.splice(0, this._log.length - MAX_LOG_LINES);
-    }
   }
 
   private _setJob(job: BuildJob): void {
     if (this._job && this._job.id === job.id) {
       this._job = job;
-      this._phase = job.phase ?? this._phase;
+      if (job.phase && !this._progress.phase) {
+        this._progress.phase = job.phase;
+      }
       this._emit();
     }
   }
 
   private _resetProgress(): void {
-    this._log = [];
-    this._percent = null;
-    this._phase = null;
+    this._progress = emptyProgress();
     this._buildError = null;
     this._reconnecting = false;
   }
@@ -371,22 +548,46 @@ export class ContainerizeModel {
     this._controller = null;
   }
 
+  private _analysed(name: string) {
+    return (this._analysis?.requirements ?? []).find(
+      r => normaliseName(r.name) === name
+    );
+  }
+
+  private _draft(): IDraft {
+    return (this._path && this._drafts.get(this._path)) || EMPTY_DRAFT;
+  }
+
+  private _editDraft(edit: (draft: IDraft) => void): void {
+    if (!this._path) {
+      return;
+    }
+    const draft = { ...this._draft() };
+    edit(draft);
+    this._drafts.set(this._path, draft);
+    this._emit();
+  }
+
   private _emit(): void {
     this._changed.emit();
   }
 
   private _changed = new Signal<this, void>(this);
+  private _finished = new Signal<this, BuildJob>(this);
+  private _defaults: IBuildDefaults = {};
+  private _info: ServerInfo | null = null;
   private _path: string | null = null;
   private _analysis: Analysis | null = null;
   private _analysisLoading = false;
   private _analysisError: string | null = null;
+  private _drafts = new Map<string, IDraft>();
   private _job: BuildJob | null = null;
   private _starting = false;
   private _buildError: string | null = null;
   private _reconnecting = false;
-  private _log: string[] = [];
-  private _percent: number | null = null;
-  private _phase: string | null = null;
+  private _progress: IProgress = emptyProgress();
   private _history: BuildJob[] = [];
   private _controller: AbortController | null = null;
 }
+
+const EMPTY_DRAFT: IDraft = Object.freeze(emptyDraft()) as IDraft;

@@ -7,7 +7,7 @@ const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 module.exports = {
   ...baseConfig,
   // A build runs a real Docker engine: give tests room.
-  timeout: 12 * 60 * 1000,
+  timeout: 5 * 60 * 1000,
   expect: { timeout: 30 * 1000 },
   retries: 0,
   workers: 1,

@@ -1,5 +1,7 @@
 import type { Analysis, BuildJob, EventPage } from '../api';
-import { ContainerizeModel, requestDefaults, stripAnsi } from '../model';
+import { ServerConnection } from '@jupyterlab/services';
+
+import { ContainerizeModel, stripAnsi } from '../model';
 import { requestAPI } from '../request';
 import { event, job, page } from './fixtures';
 
@@ -19,6 +21,13 @@ const analysis: Analysis = {
   ]
 };
 
+const info = {
+  version: '0.1.0',
+  base_image_template: 'python:{major}.{minor}-slim',
+  tag_template: '{notebook}:{lock}',
+  phases: ['analyse', 'lock', 'context', 'build', 'verify', 'push']
+};
+
 /** A fake server: answers by endpoint; event pages are served in order. */
 function serve(routes: {
   builds?: BuildJob[];
@@ -28,6 +37,9 @@ function serve(routes: {
 }) {
   const pages = [...(routes.pages ?? [])];
   request.mockImplementation(async (endPoint = '', init?: RequestInit) => {
+    if (endPoint === 'info') {
+      return info as any;
+    }
     if (endPoint.startsWith('analysis')) {
       return analysis as any;
     }
@@ -56,10 +68,11 @@ function serve(routes: {
 
 async function settle(
   model: ContainerizeModel,
-  test: () => boolean
+  test: () => boolean,
+  ms = 0
 ): Promise<void> {
   for (let i = 0; i < 100 && !test(); i++) {
-    await new Promise(resolve => setTimeout(resolve, 0));
+    await new Promise(resolve => setTimeout(resolve, ms ? 10 : 0));
   }
   expect(test()).toBe(true);
 }
@@ -128,7 +141,14 @@ describe('ContainerizeModel', () => {
     await started;
     expect(request).toHaveBeenCalledWith('builds', {
       method: 'POST',
-      body: JSON.stringify({ tag: 'x:abc', path: 'examples/x.ipynb' })
+      body: JSON.stringify({
+        path: 'examples/x.ipynb',
+        platform: 'linux/amd64',
+        push: false,
+        verify: false,
+        edits: { add: [], remove: [] },
+        tag: 'x:abc'
+      })
     });
 
     await settle(model, () => !!model.job?.result);
@@ -240,22 +260,183 @@ describe('helpers', () => {
   it('strips ANSI colour codes', () => {
     expect(stripAnsi('\u001b[91mERROR\u001b[0m: x')).toBe('ERROR: x');
   });
+});
 
-  it('turns settings into request fields', () => {
-    expect(
-      requestDefaults('dir/Sales Report.ipynb', {
-        baseImage: 'py:3.11',
-        tagTemplate: '{notebook}:v1',
-        registry: 'localhost:5000/team/',
-        push: true
-      })
-    ).toEqual({
-      base_image: 'py:3.11',
-      tag: 'localhost:5000/team/sales-report:v1',
+describe('ContainerizeModel edits and image fields', () => {
+  beforeEach(() => request.mockReset());
+
+  function posted(): any {
+    const call = request.mock.calls.find(
+      c => c[0] === 'builds' && c[1]?.method === 'POST'
+    );
+    return JSON.parse(String(call?.[1]?.body));
+  }
+
+  it('sends the package edits and image choices with the next build', async () => {
+    serve({ started: job(), pages: [] });
+    const model = new ContainerizeModel();
+    await model.setNotebook('examples/x.ipynb');
+    expect(model.defaultBaseImage).toBe('python:3.11-slim');
+    expect(model.fields.tag).toBe('x:{lock}');
+
+    expect(model.addPackage('Tabulate', '0.9.0')).toBeNull();
+    expect(model.addPackage('not a name')).toBe('name-invalid');
+    model.setVersion('pandas', '2.1.4');
+    model.setOption('platform', 'linux/arm64');
+    model.setOption('verify', true);
+    model.setOption('tag', 'x:v1');
+    expect(model.canBuild).toBe(true);
+
+    await model.build();
+    expect(posted()).toEqual({
+      path: 'examples/x.ipynb',
+      platform: 'linux/arm64',
+      push: false,
+      verify: true,
+      edits: { add: ['pandas==2.1.4', 'tabulate==0.9.0'], remove: [] },
+      tag: 'x:v1'
+    });
+    model.dispose();
+  });
+
+  it('removes a package and undoes it', async () => {
+    serve({});
+    const model = new ContainerizeModel();
+    await model.setNotebook('examples/x.ipynb');
+    model.removePackage('Pandas');
+    expect(model.request.request.edits).toEqual({
+      add: [],
+      remove: ['pandas']
+    });
+    model.restorePackage('pandas');
+    expect(model.request.request.edits).toEqual({ add: [], remove: [] });
+    // re-adding a removed analysed package restores it with the new pin
+    model.removePackage('pandas');
+    model.addPackage('pandas', '2.0.0');
+    expect(model.request.request.edits).toEqual({
+      add: ['pandas==2.0.0'],
+      remove: []
+    });
+  });
+
+  it('blocks a build while a field is invalid', async () => {
+    serve({});
+    const model = new ContainerizeModel();
+    await model.setNotebook('examples/x.ipynb');
+    model.setOption('tag', 'Not Valid');
+    expect(model.canBuild).toBe(false);
+    expect(await model.build()).toBeNull();
+    expect(request.mock.calls.some(c => c[1]?.method === 'POST')).toBe(false);
+    model.setOption('tag', undefined); // back to the default
+    expect(model.canBuild).toBe(true);
+  });
+
+  it('keeps each notebook its own edits, settings as defaults', async () => {
+    serve({});
+    const model = new ContainerizeModel();
+    model.defaults = {
+      registry: 'localhost:5000',
+      tagTemplate: '{notebook}:v1',
+      push: true
+    };
+    await model.setNotebook('examples/x.ipynb');
+    model.addPackage('tabulate');
+    expect(model.fields.registry).toBe('localhost:5000');
+    expect(model.request.request).toMatchObject({
+      tag: 'localhost:5000/x:v1',
       push: true
     });
-    expect(
-      requestDefaults('x.ipynb', { tagTemplate: '{notebook}:{lock}' })
-    ).toEqual({});
+    await model.setNotebook('other.ipynb');
+    expect(model.draft.added).toEqual([]);
+    await model.setNotebook('examples/x.ipynb');
+    expect(model.draft.added).toEqual([{ name: 'tabulate', version: '' }]);
+    model.resetDraft();
+    expect(model.draft.added).toEqual([]);
+  });
+
+  it('tells `finished` once when a followed build ends', async () => {
+    serve({
+      started: job(),
+      pages: [page([event(0, 'state', { state: 'failed' })], 1, true)],
+      final: job({ state: 'failed', error: { message: 'boom', log_tail: [] } })
+    });
+    const model = new ContainerizeModel();
+    const finished = jest.fn();
+    model.finished.connect((_, j) => finished(j.state));
+    await model.setNotebook('examples/x.ipynb');
+    await model.build();
+    await settle(model, () => finished.mock.calls.length > 0);
+    expect(finished.mock.calls).toEqual([['failed']]);
+    expect(model.steps[0].status).toBe('failed');
+  });
+
+  it('shows "reconnecting" while the stream is down, and resumes where it stopped', async () => {
+    let calls = 0;
+    serve({ started: job(), final: job({ state: 'succeeded' }) });
+    const base = request.getMockImplementation()!;
+    request.mockImplementation(async (endPoint = '', init?: RequestInit) => {
+      if (String(endPoint).includes('/events')) {
+        calls += 1;
+        if (calls === 1) {
+          return page([event(0, 'phase', { phase: 'lock' })], 1) as any;
+        }
+        if (calls === 2) {
+          throw new ServerConnection.NetworkError(new TypeError('offline'));
+        }
+        return page(
+          [event(1, 'state', { state: 'succeeded' })],
+          2,
+          true
+        ) as any;
+      }
+      return base(endPoint, init);
+    });
+    const model = new ContainerizeModel();
+    const seen: boolean[] = [];
+    model.changed.connect(() => seen.push(model.reconnecting));
+    await model.setNotebook('examples/x.ipynb');
+    await model.build();
+    await settle(model, () => model.job?.state === 'succeeded', 400);
+    expect(seen).toContain(true);
+    expect(model.reconnecting).toBe(false);
+    const since = request.mock.calls
+      .map(c => String(c[0]))
+      .filter(u => u.includes('/events'));
+    expect(since).toEqual([
+      'builds/b1/events?since=0&timeout=15',
+      'builds/b1/events?since=1&timeout=15',
+      'builds/b1/events?since=1&timeout=15'
+    ]);
+  });
+
+  it('replays the log of a finished build opened from the history', async () => {
+    const done = job({ id: 'b6', state: 'succeeded' });
+    serve({
+      builds: [done],
+      pages: [page([event(0, 'log', { message: 'Step 1/8' })], 1, true)]
+    });
+    const model = new ContainerizeModel();
+    const finished = jest.fn();
+    model.finished.connect(finished);
+    await model.setNotebook('examples/x.ipynb');
+    model.show(done);
+    await settle(model, () => model.log.includes('Step 1/8'));
+    expect(request.mock.calls.map(c => c[0])).toContain(
+      'builds/b6/events?since=0&timeout=0'
+    );
+    expect(model.job?.state).toBe('succeeded');
+    expect(finished).not.toHaveBeenCalled();
+  });
+
+  it('cancels the running build', async () => {
+    serve({ started: job({ state: 'running' }), pages: [page([], 0)] });
+    const model = new ContainerizeModel();
+    await model.setNotebook('examples/x.ipynb');
+    await model.build();
+    await model.cancel();
+    expect(request).toHaveBeenCalledWith('builds/b1/cancel', {
+      method: 'POST'
+    });
+    model.dispose();
   });
 });

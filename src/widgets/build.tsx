@@ -2,9 +2,14 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { isActive } from '../api';
+import { hasProblems } from '../draft';
 import type { ContainerizeModel } from '../model';
+import { humanDuration, jobSeconds } from './format';
 import { LogView } from './log';
 import { ErrorView, ResultView } from './result';
+import { Stepper, failureTitle, phaseLabel } from './stepper';
+
+export { phaseLabel } from './stepper';
 
 export interface IBuildProps {
   model: ContainerizeModel;
@@ -16,17 +21,24 @@ export function BuildSection({ model, trans }: IBuildProps): JSX.Element {
   const job = model.job;
   const active = model.building;
   const state = job?.state ?? (active ? 'queued' : null);
+  const blocked = hasProblems(model.request.problems);
 
   return (
     <section
       className="jp-containerize-section jp-containerize-build"
       data-state={state ?? 'idle'}
+      aria-label={trans.__('Build')}
     >
       <div className="jp-containerize-actions">
         <button
           className="jp-mod-styled jp-mod-accept jp-containerize-build-button"
           data-testid="jp-containerize-build-button"
-          disabled={!model.path || active}
+          disabled={!model.canBuild}
+          title={
+            blocked
+              ? trans.__('Fix the fields marked in red first')
+              : trans.__('Build the image with the choices above')
+          }
           onClick={() => void model.build()}
         >
           {active
@@ -44,6 +56,7 @@ export function BuildSection({ model, trans }: IBuildProps): JSX.Element {
             {trans.__('Cancel')}
           </button>
         )}
+        {job && <Elapsed model={model} trans={trans} />}
       </div>
 
       {model.buildError && (
@@ -56,6 +69,7 @@ export function BuildSection({ model, trans }: IBuildProps): JSX.Element {
         </p>
       )}
 
+      {job && <Stepper steps={model.steps} trans={trans} />}
       {active && <Progress model={model} trans={trans} />}
 
       {job && job.state === 'succeeded' && job.result && (
@@ -64,9 +78,10 @@ export function BuildSection({ model, trans }: IBuildProps): JSX.Element {
 
       {job && !isActive(job) && job.state !== 'succeeded' && (
         <ErrorView
-          title={failureTitle(job.state ?? 'failed', trans)}
+          state={job.state ?? 'failed'}
           error={
             job.error ?? {
+              phase: job.phase,
               message: failureTitle(job.state ?? 'failed', trans),
               log_tail: model.log.slice(-20)
             }
@@ -86,68 +101,77 @@ export function BuildSection({ model, trans }: IBuildProps): JSX.Element {
   );
 }
 
+/** Time since the build started, ticking while it runs. */
+function Elapsed({ model, trans }: IBuildProps): JSX.Element | null {
+  const job = model.job;
+  const [now, setNow] = React.useState(() => Date.now());
+  const running = !!job && isActive(job);
+  React.useEffect(() => {
+    if (!running) {
+      return;
+    }
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [running, job?.id]);
+  const seconds = job ? jobSeconds(job, now) : null;
+  if (seconds === null) {
+    return null;
+  }
+  return (
+    <span
+      className="jp-containerize-elapsed"
+      data-testid="jp-containerize-elapsed"
+      aria-label={trans.__('Elapsed time')}
+      role="timer"
+    >
+      {humanDuration(seconds)}
+    </span>
+  );
+}
+
 function Progress({ model, trans }: IBuildProps): JSX.Element {
-  const percent = model.percent;
+  const percent = model.overallPercent;
   const phase = model.phase;
-  const width = percent === null ? 0 : Math.max(0, Math.min(100, percent));
+  const width = Math.max(0, Math.min(100, percent));
+  const indeterminate = !phase;
+  const detail = model.progress.detail;
   return (
     <div
       className="jp-containerize-progress"
       data-testid="jp-containerize-progress"
     >
       <div className="jp-containerize-progress-label">
-        <span data-testid="jp-containerize-phase">
+        <span data-testid="jp-containerize-phase" data-phase={phase ?? ''}>
           {phase ? phaseLabel(phase, trans) : trans.__('Queued')}
         </span>
-        {percent !== null && <span>{Math.round(width)}%</span>}
+        <span data-testid="jp-containerize-percent">{Math.round(width)}%</span>
       </div>
       <div
-        className={`jp-containerize-progress-bar${percent === null ? ' jp-mod-indeterminate' : ''}`}
+        className={`jp-containerize-progress-bar${indeterminate ? ' jp-mod-indeterminate' : ''}`}
         role="progressbar"
+        aria-label={trans.__('Build progress')}
         aria-valuemin={0}
         aria-valuemax={100}
-        aria-valuenow={percent === null ? undefined : Math.round(width)}
+        aria-valuenow={indeterminate ? undefined : Math.round(width)}
       >
         <div
           className="jp-containerize-progress-fill"
           style={{ width: `${width}%` }}
         />
       </div>
+      {detail && (
+        <p
+          className="jp-containerize-progress-detail jp-containerize-mono jp-containerize-ellipsis"
+          title={detail}
+        >
+          {detail}
+        </p>
+      )}
       {model.reconnecting && (
-        <p className="jp-containerize-note">
+        <p className="jp-containerize-note" role="status">
           {trans.__('Connection lost, reconnecting…')}
         </p>
       )}
     </div>
   );
-}
-
-export function phaseLabel(phase: string, trans: TranslationBundle): string {
-  switch (phase) {
-    case 'analyse':
-      return trans.__('Analysing the notebook');
-    case 'lock':
-      return trans.__('Pinning package versions');
-    case 'context':
-      return trans.__('Preparing the build context');
-    case 'build':
-      return trans.__('Building the image');
-    case 'verify':
-      return trans.__('Verifying the image');
-    case 'push':
-      return trans.__('Pushing the image');
-    default:
-      return phase;
-  }
-}
-
-function failureTitle(state: string, trans: TranslationBundle): string {
-  switch (state) {
-    case 'cancelled':
-      return trans.__('Build cancelled');
-    case 'interrupted':
-      return trans.__('Build interrupted (the server stopped)');
-    default:
-      return trans.__('Build failed');
-  }
 }

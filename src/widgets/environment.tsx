@@ -1,22 +1,43 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import type { Analysis } from '../api';
+import { PLATFORMS } from '../draft';
+import type { ContainerizeModel } from '../model';
 
-export interface IAnalysisProps {
-  analysis: Analysis;
+export interface IEnvironmentProps {
+  model: ContainerizeModel;
   trans: TranslationBundle;
+  /** The display name of the notebook's kernel, when the notebook is open. */
+  kernel: string | null;
 }
 
-/** Python version and interpreter of the notebook's kernel. */
+/** The kernel, its Python, the target platform and the analysis' warnings. */
 export function EnvironmentSection({
-  analysis,
-  trans
-}: IAnalysisProps): JSX.Element {
+  model,
+  trans,
+  kernel
+}: IEnvironmentProps): JSX.Element | null {
+  const analysis = model.analysis;
+  if (!analysis) {
+    return null;
+  }
+  const warnings = analysis.warnings ?? [];
   return (
-    <section className="jp-containerize-section jp-containerize-environment">
-      <h3 className="jp-containerize-heading">{trans.__('Environment')}</h3>
+    <section
+      className="jp-containerize-section jp-containerize-environment"
+      aria-labelledby="jp-containerize-environment-heading"
+    >
+      <h3
+        className="jp-containerize-heading"
+        id="jp-containerize-environment-heading"
+      >
+        {trans.__('Environment')}
+      </h3>
       <dl className="jp-containerize-facts">
+        <dt>{trans.__('Kernel')}</dt>
+        <dd data-testid="jp-containerize-kernel">
+          {kernel ?? trans.__("the notebook's kernel")}
+        </dd>
         <dt>{trans.__('Python')}</dt>
         <dd data-testid="jp-containerize-python">{analysis.python.version}</dd>
         <dt>{trans.__('Interpreter')}</dt>
@@ -26,102 +47,42 @@ export function EnvironmentSection({
         >
           {analysis.python.executable}
         </dd>
+        <dt>
+          <label htmlFor="jp-containerize-platform">
+            {trans.__('Platform')}
+          </label>
+        </dt>
+        <dd>
+          <select
+            id="jp-containerize-platform"
+            className="jp-containerize-select"
+            data-testid="jp-containerize-platform"
+            value={model.fields.platform}
+            title={trans.__(
+              'The CPU architecture of the machines that will run the image'
+            )}
+            onChange={event => model.setOption('platform', event.target.value)}
+          >
+            {PLATFORMS.map(platform => (
+              <option key={platform} value={platform}>
+                {platform === 'linux/amd64'
+                  ? trans.__('linux/amd64 (Intel, AMD)')
+                  : trans.__('linux/arm64 (ARM, Apple silicon)')}
+              </option>
+            ))}
+          </select>
+        </dd>
       </dl>
-      {(analysis.warnings ?? []).length > 0 && (
+      {warnings.length > 0 && (
         <ul
           className="jp-containerize-warnings"
           data-testid="jp-containerize-warnings"
+          aria-label={trans.__('Warnings of the analysis')}
         >
-          {analysis.warnings!.map((warning, i) => (
+          {warnings.map((warning, i) => (
             <li key={i}>{warning}</li>
           ))}
         </ul>
-      )}
-    </section>
-  );
-}
-
-/** The packages the image will install, pinned to the kernel's versions. */
-export function PackagesSection({
-  analysis,
-  trans
-}: IAnalysisProps): JSX.Element {
-  const requirements = analysis.requirements ?? [];
-  const system = analysis.system_packages ?? [];
-  return (
-    <section className="jp-containerize-section jp-containerize-packages">
-      <h3 className="jp-containerize-heading">
-        {trans.__('Packages')}{' '}
-        <span
-          className="jp-containerize-count"
-          data-testid="jp-containerize-package-count"
-        >
-          {requirements.length}
-        </span>
-      </h3>
-      {requirements.length === 0 ? (
-        <p className="jp-containerize-empty">
-          {trans.__('The notebook imports no third-party package.')}
-        </p>
-      ) : (
-        <table
-          className="jp-containerize-table"
-          data-testid="jp-containerize-packages"
-        >
-          <thead>
-            <tr>
-              <th>{trans.__('Name')}</th>
-              <th>{trans.__('Version')}</th>
-              <th>{trans.__('Source')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {requirements.map(req => (
-              <tr
-                key={req.name}
-                className="jp-containerize-package-row"
-                data-testid="jp-containerize-package-row"
-                data-package={req.name}
-                title={(req.reasons ?? []).join('\n')}
-              >
-                <td className="jp-containerize-package-name">
-                  {req.name}
-                  {req.optional && (
-                    <span className="jp-containerize-badge">
-                      {trans.__('optional')}
-                    </span>
-                  )}
-                  {(req.reasons ?? []).length > 0 && (
-                    <div className="jp-containerize-reasons">
-                      {req.reasons!.join('; ')}
-                    </div>
-                  )}
-                </td>
-                <td className="jp-containerize-mono">
-                  {req.version ?? req.specifier ?? (
-                    <span className="jp-containerize-missing">
-                      {trans.__('not installed')}
-                    </span>
-                  )}
-                </td>
-                <td>{req.source}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {system.length > 0 && (
-        <p
-          className="jp-containerize-system"
-          data-testid="jp-containerize-system-packages"
-        >
-          {trans.__('System packages:')}{' '}
-          {system.map(pkg => (
-            <code key={pkg.name} title={(pkg.reasons ?? []).join('\n')}>
-              {pkg.name}
-            </code>
-          ))}
-        </p>
       )}
     </section>
   );

@@ -37,6 +37,21 @@ export function runCommand(tag: string): string {
   return `docker run --rm -v "$PWD/out:/out" ${tag}`;
 }
 
+/** The command that fetches a pushed image on another machine. */
+export function pullCommand(reference: string): string {
+  return `docker pull ${reference}`;
+}
+
+/** How long a build took (or has been running), in seconds; null before it started. */
+export function jobSeconds(
+  job: { created: string; started?: string | null; finished?: string | null },
+  now = Date.now()
+): number | null {
+  const start = Date.parse(job.started ?? job.created);
+  const end = job.finished ? Date.parse(job.finished) : now;
+  return isNaN(start) || isNaN(end) ? null : Math.max(0, (end - start) / 1000);
+}
+
 /** The local time of an ISO timestamp, short. */
 export function shortTime(iso: string | null | undefined): string {
   if (!iso) {

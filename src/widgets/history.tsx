@@ -1,10 +1,11 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { isActive } from '../api';
 import type { ContainerizeModel } from '../model';
-import { shortTime } from './format';
+import { humanDuration, jobSeconds, shortTime } from './format';
 
-/** The notebook's earlier builds; clicking one shows its result or error. */
+/** The notebook's builds, newest first; opening one shows its log and result or error. */
 export function HistorySection({
   model,
   trans
@@ -22,31 +23,65 @@ export function HistorySection({
         {trans.__('Builds of this notebook (%1)', builds.length)}
       </summary>
       <ul data-testid="jp-containerize-history">
-        {builds.map(job => (
-          <li
-            key={job.id}
-            className={`jp-containerize-history-item${model.job?.id === job.id ? ' jp-mod-selected' : ''}`}
-            data-state={job.state}
-          >
-            <button
-              className="jp-containerize-link"
-              onClick={() => model.show(job)}
+        {builds.map(job => {
+          const seconds = isActive(job)
+            ? null
+            : (job.result?.duration_s ?? jobSeconds(job));
+          const tag = job.result?.tag ?? job.tag ?? job.request.tag ?? job.id;
+          return (
+            <li
+              key={job.id}
+              className={`jp-containerize-history-item${model.job?.id === job.id ? ' jp-mod-selected' : ''}`}
+              data-state={job.state}
+              data-testid="jp-containerize-history-item"
             >
-              <span
-                className={`jp-containerize-state jp-containerize-state-${job.state}`}
+              <button
+                className="jp-containerize-link"
+                aria-current={model.job?.id === job.id ? 'true' : undefined}
+                aria-label={trans.__(
+                  'Open the build of %1 (%2, %3)',
+                  shortTime(job.created),
+                  stateLabel(job.state ?? 'queued', trans),
+                  tag
+                )}
+                onClick={() => model.show(job)}
               >
-                {job.state}
-              </span>{' '}
-              <span className="jp-containerize-mono">
-                {job.result?.tag ?? job.tag ?? job.id}
-              </span>{' '}
-              <span className="jp-containerize-time">
-                {shortTime(job.created)}
-              </span>
-            </button>
-          </li>
-        ))}
+                <span
+                  className={`jp-containerize-state jp-containerize-state-${job.state}`}
+                >
+                  {stateLabel(job.state ?? 'queued', trans)}
+                </span>
+                <span className="jp-containerize-mono jp-containerize-ellipsis">
+                  {tag}
+                </span>
+                <span className="jp-containerize-time">
+                  {shortTime(job.created)}
+                  {seconds !== null && ` · ${humanDuration(seconds)}`}
+                </span>
+              </button>
+            </li>
+          );
+        })}
       </ul>
     </details>
   );
+}
+
+export function stateLabel(state: string, trans: TranslationBundle): string {
+  switch (state) {
+    case 'queued':
+      return trans.__('queued');
+    case 'running':
+      return trans.__('running');
+    case 'succeeded':
+      return trans.__('built');
+    case 'failed':
+      return trans.__('failed');
+    case 'cancelled':
+      return trans.__('cancelled');
+    case 'interrupted':
+      return trans.__('interrupted');
+    default:
+      return state;
+  }
 }

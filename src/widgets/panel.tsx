@@ -6,8 +6,13 @@ import * as React from 'react';
 
 import type { ContainerizeModel } from '../model';
 import { BuildSection } from './build';
-import { EnvironmentSection, PackagesSection } from './environment';
+import { EnvironmentSection } from './environment';
 import { HistorySection } from './history';
+import { ImageSection } from './image';
+import { PackagesSection } from './packages';
+
+/** The display name of a notebook's kernel, when the notebook is open. */
+export type KernelLookup = (path: string) => string | null;
 
 /**
  * The right sidebar panel: it renders the model and calls its actions, nothing more.
@@ -15,7 +20,8 @@ import { HistorySection } from './history';
 export class ContainerizePanel extends ReactWidget {
   constructor(
     readonly model: ContainerizeModel,
-    private readonly _trans: TranslationBundle
+    private readonly _trans: TranslationBundle,
+    private readonly _kernelOf: KernelLookup = () => null
   ) {
     super();
     this.addClass('jp-containerize-panel');
@@ -36,7 +42,13 @@ export class ContainerizePanel extends ReactWidget {
   protected render(): JSX.Element {
     return (
       <UseSignal signal={this.model.changed}>
-        {() => <PanelView model={this.model} trans={this._trans} />}
+        {() => (
+          <PanelView
+            model={this.model}
+            trans={this._trans}
+            kernel={this.model.path ? this._kernelOf(this.model.path) : null}
+          />
+        )}
       </UseSignal>
     );
   }
@@ -44,10 +56,12 @@ export class ContainerizePanel extends ReactWidget {
 
 function PanelView({
   model,
-  trans
+  trans,
+  kernel
 }: {
   model: ContainerizeModel;
   trans: TranslationBundle;
+  kernel: string | null;
 }): JSX.Element {
   if (!model.path) {
     return (
@@ -90,6 +104,7 @@ function PanelView({
         <p
           className="jp-containerize-loading"
           data-testid="jp-containerize-loading"
+          role="status"
         >
           {trans.__('Analysing the notebook…')}
         </p>
@@ -103,8 +118,11 @@ function PanelView({
           {model.analysisError}
         </p>
       )}
-      {analysis && <EnvironmentSection analysis={analysis} trans={trans} />}
-      {analysis && <PackagesSection analysis={analysis} trans={trans} />}
+      {analysis && (
+        <EnvironmentSection model={model} trans={trans} kernel={kernel} />
+      )}
+      {analysis && <PackagesSection model={model} trans={trans} />}
+      {analysis && <ImageSection model={model} trans={trans} />}
       <BuildSection model={model} trans={trans} />
       <HistorySection model={model} trans={trans} />
     </div>

@@ -4,9 +4,16 @@ import { copyIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { BuildError, BuildResult } from '../api';
-import { humanDuration, humanSize, runCommand, shortId } from './format';
+import {
+  humanDuration,
+  humanSize,
+  pullCommand,
+  runCommand,
+  shortId
+} from './format';
+import { failureTitle, phaseLabel } from './stepper';
 
-/** A built image: tag, id, size, duration, and how to run it. */
+/** A built image: tag, digest, size, duration, and how to run, pull or name it. */
 export function ResultView({
   result,
   trans
@@ -14,18 +21,21 @@ export function ResultView({
   result: BuildResult;
   trans: TranslationBundle;
 }): JSX.Element {
-  const command = runCommand(result.digest || result.tag);
-  const [copied, setCopied] = React.useState(false);
-  const copy = () => {
-    Clipboard.copyToSystem(command);
-    setCopied(true);
-  };
+  const reference = result.digest || result.tag;
   return (
     <section
       className="jp-containerize-section jp-containerize-result"
       data-testid="jp-containerize-result"
+      aria-labelledby="jp-containerize-result-heading"
     >
-      <h3 className="jp-containerize-heading">{trans.__('Image built')}</h3>
+      <h3
+        className="jp-containerize-heading"
+        id="jp-containerize-result-heading"
+      >
+        {result.digest
+          ? trans.__('Image built and pushed')
+          : trans.__('Image built')}
+      </h3>
       <dl className="jp-containerize-facts">
         <dt>{trans.__('Tag')}</dt>
         <dd className="jp-containerize-mono" data-testid="jp-containerize-tag">
@@ -39,63 +49,137 @@ export function ResultView({
         >
           {shortId(result.image_id)}
         </dd>
+        {result.digest && (
+          <>
+            <dt>{trans.__('Digest')}</dt>
+            <dd
+              className="jp-containerize-mono"
+              data-testid="jp-containerize-digest"
+            >
+              {result.digest}
+            </dd>
+          </>
+        )}
         <dt>{trans.__('Size')}</dt>
         <dd data-testid="jp-containerize-size">{humanSize(result.size)}</dd>
         <dt>{trans.__('Duration')}</dt>
         <dd data-testid="jp-containerize-duration">
           {humanDuration(result.duration_s)}
         </dd>
-        {result.digest && (
-          <>
-            <dt>{trans.__('Pushed')}</dt>
-            <dd className="jp-containerize-mono">{result.digest}</dd>
-          </>
-        )}
       </dl>
-      <div className="jp-containerize-run">
-        <code data-testid="jp-containerize-run-command">{command}</code>
-        <button
-          className="jp-containerize-icon-button"
-          title={trans.__('Copy the command')}
-          aria-label={trans.__('Copy the command')}
-          data-testid="jp-containerize-copy"
-          onClick={copy}
-        >
-          <copyIcon.react tag="span" />
-          <span>{copied ? trans.__('Copied') : trans.__('Copy')}</span>
-        </button>
-      </div>
+      <CopyLine
+        id="run"
+        text={runCommand(reference)}
+        label={trans.__('Run the notebook, its outputs in ./out')}
+        trans={trans}
+      />
+      {result.digest && (
+        <CopyLine
+          id="pull"
+          text={pullCommand(result.digest)}
+          label={trans.__('Get the image on another machine')}
+          trans={trans}
+        />
+      )}
+      <CopyLine
+        id="tag"
+        text={result.tag}
+        label={trans.__('The image’s name')}
+        trans={trans}
+      />
     </section>
   );
 }
 
-/** Why a build failed: the message and the last lines of its log. */
+/** A command with a Copy button; the copied text is kept in `data-copied` (for tests). */
+function CopyLine({
+  id,
+  text,
+  label,
+  trans
+}: {
+  id: string;
+  text: string;
+  label: string;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const [copied, setCopied] = React.useState(false);
+  React.useEffect(() => setCopied(false), [text]);
+  const copy = () => {
+    Clipboard.copyToSystem(text);
+    setCopied(true);
+  };
+  const codeId = `jp-containerize-${id}-command`;
+  return (
+    <div
+      className="jp-containerize-run"
+      data-testid={`jp-containerize-copyline-${id}`}
+    >
+      <span className="jp-containerize-help">{label}</span>
+      <code id={codeId} data-testid={codeId}>
+        {text}
+      </code>
+      <button
+        className="jp-containerize-icon-button"
+        title={trans.__('Copy to the clipboard')}
+        aria-label={trans.__('Copy: %1', text)}
+        aria-describedby={codeId}
+        data-testid={`jp-containerize-copy-${id}`}
+        data-copied={copied ? text : undefined}
+        onClick={copy}
+      >
+        <copyIcon.react tag="span" />
+        <span aria-live="polite">
+          {copied ? trans.__('Copied') : trans.__('Copy')}
+        </span>
+      </button>
+    </div>
+  );
+}
+
+/** Why a build failed: the phase, the message and the last lines of its log. */
 export function ErrorView({
   error,
-  title,
+  state,
   trans
 }: {
   error: BuildError;
-  title: string;
+  state: string;
   trans: TranslationBundle;
 }): JSX.Element {
   const tail = error.log_tail ?? [];
+  const cancelled = state === 'cancelled';
   return (
     <section
-      className="jp-containerize-section jp-containerize-error"
+      className={`jp-containerize-section jp-containerize-error${cancelled ? ' jp-mod-cancelled' : ''}`}
       data-testid="jp-containerize-error"
-      role="alert"
+      data-state={state}
+      role={cancelled ? 'status' : 'alert'}
     >
-      <h3 className="jp-containerize-heading">{title}</h3>
+      <h3 className="jp-containerize-heading">{failureTitle(state, trans)}</h3>
+      {error.phase && (
+        <p data-testid="jp-containerize-error-phase" data-phase={error.phase}>
+          {cancelled
+            ? trans.__('Stopped while: %1', phaseLabel(error.phase, trans))
+            : trans.__('Failed while: %1', phaseLabel(error.phase, trans))}
+        </p>
+      )}
       <p
         className="jp-containerize-error-message"
         data-testid="jp-containerize-error-message"
       >
-        {error.phase && <strong>{trans.__('%1 phase: ', error.phase)}</strong>}
         {error.message}
       </p>
       {tail.length > 0 && (
-        <pre className="jp-containerize-error-tail">{tail.join('\n')}</pre>
+        <details open={!cancelled}>
+          <summary>{trans.__('Last %1 lines of the log', tail.length)}</summary>
+          <pre
+            className="jp-containerize-error-tail"
+            data-testid="jp-containerize-error-tail"
+          >
+            {tail.join('\n')}
+          </pre>
+        </details>
       )}
     </section>
   );

@@ -1,0 +1,222 @@
+import type { Analysis } from '../api';
+import {
+  EMPTY_DEFAULTS,
+  IDraft,
+  buildRequest,
+  checkPackageName,
+  checkVersion,
+  emptyDraft,
+  hasProblems,
+  packageEdits,
+  packageRows,
+  specFor
+} from '../draft';
+
+const analysis: Analysis = {
+  notebook: 'examples/x.ipynb',
+  python: { version: '3.11.7', executable: '/usr/bin/python3' },
+  requirements: [
+    {
+      name: 'pandas',
+      version: '2.2.2',
+      source: 'kernel',
+      reasons: ['import pandas (cell 1)']
+    },
+    {
+      name: 'pyarrow',
+      version: null,
+      source: 'implied',
+      reasons: ['implied by read_parquet (cell 2)']
+    },
+    {
+      name: 'rich',
+      version: null,
+      source: 'alias',
+      reasons: ['import rich (cell 3)'],
+      optional: true
+    },
+    {
+      name: 'foo-bar',
+      version: null,
+      source: 'guess',
+      reasons: ['import foo_bar (cell 4)']
+    }
+  ]
+};
+
+function draft(extra: Partial<IDraft> = {}): IDraft {
+  return { ...emptyDraft(), ...extra };
+}
+
+describe('package names and versions', () => {
+  it('validates as PEP 508 does', () => {
+    expect(checkPackageName('scikit-learn')).toBeNull();
+    expect(checkPackageName('zope.interface')).toBeNull();
+    expect(checkPackageName('')).toBe('name-empty');
+    expect(checkPackageName('-x')).toBe('name-invalid');
+    expect(checkPackageName('a b')).toBe('name-invalid');
+    expect(checkVersion('')).toBeNull();
+    expect(checkVersion('1.2.3')).toBeNull();
+    expect(checkVersion('2.0rc1')).toBeNull();
+    expect(checkVersion('>=1.2, <2')).toBeNull();
+    expect(checkVersion('~=1.4')).toBeNull();
+    expect(checkVersion('1 2')).toBe('version-invalid');
+    expect(checkVersion('>=')).toBe('version-invalid');
+  });
+
+  it('writes specs with == for a bare version', () => {
+    expect(specFor('Tabulate', '0.9.0')).toBe('tabulate==0.9.0');
+    expect(specFor('Foo_Bar', '>=1, <2')).toBe('foo-bar>=1,<2');
+    expect(specFor('rich', ' ')).toBe('rich');
+  });
+});
+
+describe('package edits', () => {
+  it('sends nothing without edits', () => {
+    expect(packageEdits(analysis, draft())).toEqual({ add: [], remove: [] });
+  });
+
+  it('adds, re-pins and removes', () => {
+    const edits = packageEdits(
+      analysis,
+      draft({
+        added: [
+          { name: 'Tabulate', version: '0.9.0' },
+          { name: 'rich-click', version: '' }
+        ],
+        versions: { pandas: '2.1.4' },
+        removed: ['pyarrow']
+      })
+    );
+    expect(edits).toEqual({
+      add: ['pandas==2.1.4', 'tabulate==0.9.0', 'rich-click'],
+      remove: ['pyarrow']
+    });
+  });
+
+  it('ignores a "new" version equal to the kernel one', () => {
+    expect(
+      packageEdits(analysis, draft({ versions: { pandas: '2.2.2' } }))
+    ).toEqual({
+      add: [],
+      remove: []
+    });
+  });
+
+  it('leaves out an import the kernel lacks when marked optional, forces it when un-marked', () => {
+    expect(
+      packageEdits(
+        analysis,
+        draft({ optional: { 'foo-bar': true, rich: false } })
+      )
+    ).toEqual({ add: ['rich'], remove: ['foo-bar'] });
+  });
+
+  it('a removed package wins over its new version', () => {
+    expect(
+      packageEdits(
+        analysis,
+        draft({ removed: ['pandas'], versions: { pandas: '1.0' } })
+      )
+    ).toEqual({ add: [], remove: ['pandas'] });
+  });
+});
+
+describe('package rows', () => {
+  it('flags what needs attention', () => {
+    const rows = packageRows(
+      analysis,
+      draft({
+        added: [{ name: 'tabulate', version: 'x y' }],
+        removed: ['pandas']
+      })
+    );
+    expect(
+      rows.map(r => [r.name, r.status, r.unresolved, r.guess, r.source])
+    ).toEqual([
+      ['pandas', 'removed', false, false, 'kernel'],
+      ['pyarrow', 'analysed', true, false, 'implied'],
+      ['rich', 'analysed', true, false, 'alias'],
+      ['foo-bar', 'analysed', true, true, 'guess'],
+      ['tabulate', 'added', false, false, 'user']
+    ]);
+    expect(rows[2].optional).toBe(true);
+    expect(rows[4].problem).toBe('version-invalid');
+  });
+});
+
+describe('build request', () => {
+  const path = 'examples/Sales Report.ipynb';
+
+  it('leaves the tag to the server while it is the server template', () => {
+    const { request, problems } = buildRequest(
+      path,
+      analysis,
+      draft(),
+      EMPTY_DEFAULTS
+    );
+    expect(hasProblems(problems)).toBe(false);
+    expect(request).toEqual({
+      path,
+      platform: 'linux/amd64',
+      push: false,
+      verify: false,
+      edits: { add: [], remove: [] }
+    });
+  });
+
+  it('sends the user choices', () => {
+    const { request, problems } = buildRequest(
+      path,
+      analysis,
+      draft({
+        tag: 'sales:v1',
+        registry: 'localhost:5000/team/',
+        platform: 'linux/arm64',
+        push: true,
+        verify: true,
+        baseImage: 'jupyter-containerize/python:3.11-bookworm',
+        added: [{ name: 'tabulate', version: '' }]
+      }),
+      EMPTY_DEFAULTS
+    );
+    expect(hasProblems(problems)).toBe(false);
+    expect(request).toEqual({
+      path,
+      tag: 'localhost:5000/team/sales:v1',
+      base_image: 'jupyter-containerize/python:3.11-bookworm',
+      platform: 'linux/arm64',
+      push: true,
+      verify: true,
+      edits: { add: ['tabulate'], remove: [] }
+    });
+  });
+
+  it('uses the settings as defaults', () => {
+    const { request } = buildRequest(path, analysis, draft(), {
+      ...EMPTY_DEFAULTS,
+      tagTemplate: 'team-{notebook}:v2',
+      registry: 'localhost:5000',
+      push: true
+    });
+    expect(request.tag).toBe('localhost:5000/team-sales-report:v2');
+    expect(request.push).toBe(true);
+  });
+
+  it('reports invalid fields and {lock} outside the server template', () => {
+    const bad = (extra: Partial<IDraft>) =>
+      buildRequest(path, analysis, draft(extra), EMPTY_DEFAULTS).problems;
+    expect(bad({ tag: 'Sales Report' }).tag).toBe('tag-invalid');
+    expect(bad({ tag: '' }).tag).toBe('tag-empty');
+    expect(bad({ registry: 'localhost:5000' }).tag).toBe('tag-lock');
+    expect(bad({ tag: 'mine:{lock}' }).tag).toBe('tag-lock');
+    expect(bad({ registry: 'http://x' }).registry).toBe('registry-invalid');
+    expect(bad({ baseImage: 'Python 3' }).baseImage).toBe('base-invalid');
+    expect(bad({ versions: { pandas: 'not a version' } }).packages).toEqual({
+      pandas: 'version-invalid'
+    });
+    expect(
+      bad({ versions: { pandas: 'x x' }, removed: ['pandas'] }).packages
+    ).toEqual({});
+  });
+});

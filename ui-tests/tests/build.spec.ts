@@ -1,0 +1,250 @@
+import { expect, test } from '@jupyterlab/galata';
+
+import {
+  NOTEBOOK,
+  addPackage,
+  byTestId,
+  expectPackages,
+  openNotebook,
+  openPanel,
+  panel,
+  shoot,
+  uncachedPin,
+  waitForPhase
+} from './helpers';
+
+/** A real image build: the lock resolves and downloads, pip installs in the image. */
+const BUILD_TIMEOUT = 4 * 60 * 1000;
+
+test.use({ permissions: ['clipboard-read', 'clipboard-write'] });
+
+test.describe('Containerize panel: builds', () => {
+  test('edits the packages, builds, and copies the run command', async ({
+    page
+  }) => {
+    test.setTimeout(BUILD_TIMEOUT + 60_000);
+    await openNotebook(page);
+    await openPanel(page);
+    const sidebar = panel(page);
+
+    // add tabulate (not in the kernel) with a pin
+    await addPackage(sidebar, 'tabulate', '0.9.0');
+    await expect(
+      sidebar.locator(
+        '[data-package="tabulate"] [data-testid="jp-containerize-source"]'
+      )
+    ).toHaveText('you');
+    // remove matplotlib, then undo
+    const matplotlib = sidebar.locator('[data-package="matplotlib"]');
+    await byTestId(matplotlib, 'jp-containerize-remove').click();
+    await expect(matplotlib).toHaveAttribute('data-status', 'removed');
+    await byTestId(matplotlib, 'jp-containerize-restore').click();
+    await expect(matplotlib).toHaveAttribute('data-status', 'analysed');
+    // a bad version is refused before the build
+    const pandasVersion = byTestId(
+      sidebar.locator('[data-package="pandas"]'),
+      'jp-containerize-version-input'
+    );
+    await pandasVersion.fill('not a version');
+    await expect(pandasVersion).toHaveAttribute('aria-invalid', 'true');
+    await expect(
+      byTestId(sidebar, 'jp-containerize-build-button')
+    ).toBeDisabled();
+    await pandasVersion.fill('');
+    // the tag is validated as typed, as the server does
+    const tag = byTestId(sidebar, 'jp-containerize-tag-input');
+    await tag.fill('Sales Report');
+    await expect(
+      byTestId(sidebar, 'jp-containerize-tag-problem')
+    ).toBeVisible();
+    await shoot(page, 'panel-invalid-tag', tag);
+    await tag.fill('sales-report:ui-test');
+    await expect(byTestId(sidebar, 'jp-containerize-tag-problem')).toHaveCount(
+      0
+    );
+    // keyboard: from the name field, Tab reaches the version field then the Add button
+    await byTestId(sidebar, 'jp-containerize-add-name').focus();
+    await page.keyboard.press('Tab');
+    await expect(
+      byTestId(sidebar, 'jp-containerize-add-version')
+    ).toBeFocused();
+    await page.keyboard.press('Tab');
+    await expect(byTestId(sidebar, 'jp-containerize-add-button')).toBeFocused();
+    await shoot(
+      page,
+      'panel-edited',
+      byTestId(sidebar, 'jp-containerize-packages')
+    );
+
+    await byTestId(sidebar, 'jp-containerize-build-button').click();
+    await expect(byTestId(sidebar, 'jp-containerize-stepper')).toBeVisible();
+    await expect(byTestId(sidebar, 'jp-containerize-log')).not.toBeEmpty({
+      timeout: 60_000
+    });
+    await waitForPhase(sidebar, /lock|context|build/);
+    await shoot(
+      page,
+      'panel-building',
+      byTestId(sidebar, 'jp-containerize-log')
+    );
+
+    const result = byTestId(sidebar, 'jp-containerize-result');
+    await expect(
+      result.or(byTestId(sidebar, 'jp-containerize-error'))
+    ).toBeVisible({
+      timeout: BUILD_TIMEOUT
+    });
+    await expect(byTestId(sidebar, 'jp-containerize-error')).toHaveCount(0);
+    await expect(
+      sidebar.locator('.jp-containerize-step[data-status="done"]')
+    ).toHaveCount(4);
+    await expect(byTestId(sidebar, 'jp-containerize-tag')).toHaveText(
+      'sales-report:ui-test'
+    );
+    await expect(byTestId(sidebar, 'jp-containerize-size')).toHaveText(
+      /\d( [kMG]B| B)$/
+    );
+    // the edits went with the build (the log names tabulate only when pip runs uncached)
+    const listed = await page.request.get(
+      `/containerize/builds?path=${encodeURIComponent(NOTEBOOK)}`
+    );
+    const newest = (await listed.json()).builds[0];
+    expect(newest.request.edits).toEqual({
+      add: ['tabulate==0.9.0'],
+      remove: []
+    });
+    expect(newest.request.tag).toBe('sales-report:ui-test');
+    await shoot(
+      page,
+      'panel-result',
+      byTestId(sidebar, 'jp-containerize-result')
+    );
+
+    const run = 'docker run --rm -v "$PWD/out:/out" sales-report:ui-test';
+    await expect(byTestId(sidebar, 'jp-containerize-run-command')).toHaveText(
+      run
+    );
+    const copy = byTestId(sidebar, 'jp-containerize-copy-run');
+    await copy.click();
+    await expect(copy).toHaveAttribute('data-copied', run);
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(run);
+    await expect(byTestId(sidebar, 'jp-containerize-copy-tag')).toBeVisible();
+
+    // the build is in the history, and can be opened again
+    await sidebar.locator('.jp-containerize-history summary').click();
+    const item = byTestId(sidebar, 'jp-containerize-history-item').first();
+    await expect(item).toHaveAttribute('data-state', 'succeeded');
+    await item.locator('button').click();
+    await expect(byTestId(sidebar, 'jp-containerize-result')).toBeVisible();
+  });
+
+  test('cancels a running build', async ({ page }) => {
+    test.setTimeout(BUILD_TIMEOUT);
+    await openNotebook(page);
+    await openPanel(page);
+    const sidebar = panel(page);
+    // a lock never built into an image: the pip install step has no layer cache
+    await addPackage(sidebar, 'humanize');
+    await addPackage(sidebar, 'certifi', uncachedPin());
+    await byTestId(sidebar, 'jp-containerize-build-button').click();
+    await waitForPhase(sidebar, /lock|context|build/);
+    await byTestId(sidebar, 'jp-containerize-cancel-button').click();
+
+    const error = byTestId(sidebar, 'jp-containerize-error');
+    await expect(error).toHaveAttribute('data-state', 'cancelled', {
+      timeout: 60_000
+    });
+    await expect(error).toContainText('Build cancelled');
+    await expect(byTestId(sidebar, 'jp-containerize-result')).toHaveCount(0);
+    await expect(
+      byTestId(sidebar, 'jp-containerize-build-button')
+    ).toBeEnabled();
+    await shoot(
+      page,
+      'panel-cancelled',
+      byTestId(sidebar, 'jp-containerize-error')
+    );
+  });
+
+  test('re-attaches to a running build after a reload', async ({ page }) => {
+    test.setTimeout(BUILD_TIMEOUT);
+    await openNotebook(page);
+    await openPanel(page);
+    let sidebar = panel(page);
+    await addPackage(sidebar, 'termcolor');
+    await addPackage(sidebar, 'certifi', uncachedPin());
+    await byTestId(sidebar, 'jp-containerize-build-button').click();
+    await waitForPhase(sidebar, /lock|context|build/);
+
+    // the restored workspace shows the notebook, not the Launcher Galata waits for
+    await page.reload({ waitForIsReady: false });
+    await page
+      .locator('#jupyterlab-splash')
+      .waitFor({ state: 'detached', timeout: 60_000 });
+    // the notebook need not be open: the panel finds the notebook's running build
+    await page.evaluate(
+      path => window.jupyterapp.commands.execute('containerize:open', { path }),
+      NOTEBOOK
+    );
+    await expectPackages(page);
+    sidebar = panel(page);
+    // the running build is followed again: stepper, progress and the log from the start
+    await expect(byTestId(sidebar, 'jp-containerize-progress')).toBeVisible({
+      timeout: 30_000
+    });
+    await expect(byTestId(sidebar, 'jp-containerize-log')).toContainText(
+      'Analysing'
+    );
+    await expect(
+      byTestId(sidebar, 'jp-containerize-cancel-button')
+    ).toBeVisible();
+    await shoot(
+      page,
+      'panel-reattached',
+      byTestId(sidebar, 'jp-containerize-progress')
+    );
+    await byTestId(sidebar, 'jp-containerize-cancel-button').click();
+    await expect(byTestId(sidebar, 'jp-containerize-error')).toHaveAttribute(
+      'data-state',
+      'cancelled',
+      { timeout: 60_000 }
+    );
+  });
+
+  test('shows a failed build with its phase and last log lines', async ({
+    page
+  }) => {
+    test.setTimeout(BUILD_TIMEOUT);
+    await openNotebook(page);
+    await openPanel(page);
+    const sidebar = panel(page);
+    await byTestId(sidebar, 'jp-containerize-base-image-input').fill(
+      'jupyter-containerize/no-such-image:0'
+    );
+    await byTestId(sidebar, 'jp-containerize-build-button').click();
+    const error = byTestId(sidebar, 'jp-containerize-error');
+    await expect(error).toHaveAttribute('data-state', 'failed', {
+      timeout: BUILD_TIMEOUT - 30_000
+    });
+    // the failing phase is named, and is the one the stepper marks
+    const phase = await byTestId(
+      sidebar,
+      'jp-containerize-error-phase'
+    ).getAttribute('data-phase');
+    expect(['context', 'build']).toContain(phase);
+    await expect(
+      sidebar.locator('.jp-containerize-step[data-status="failed"]')
+    ).toHaveAttribute('data-phase', phase!);
+    await expect(
+      byTestId(sidebar, 'jp-containerize-error-tail')
+    ).not.toBeEmpty();
+    await expect(
+      byTestId(sidebar, 'jp-containerize-error-message')
+    ).toContainText('no-such-image');
+    await shoot(
+      page,
+      'panel-error',
+      byTestId(sidebar, 'jp-containerize-error')
+    );
+  });
+});
