@@ -12,6 +12,7 @@ from .builds import BuildManager
 from .engine import ContainerEngine
 from .engine.docker import DockerEngine
 from .routes import setup_route_handlers
+from .store import JobStore, default_store_path
 from .settings import DEFAULT_BASE_IMAGE_TEMPLATE, DEFAULT_TAG_TEMPLATE, Settings, default_cache_dir
 
 
@@ -33,12 +34,18 @@ class ContainerizeApp(ExtensionApp):
     registry = Unicode("", config=True, help="Registry prefix for default tags, e.g. ghcr.io/me")
     cache_dir = Unicode(config=True, help="Host cache for wheels and resolutions.")
     max_concurrent_builds = Int(1, config=True, help="Builds that run at once; the rest queue.")
+    store_path = Unicode(config=True, help="SQLite file holding build jobs and their events "
+                         "(default: {jupyter_data_dir}/containerize/builds.sqlite).")
     engine_class = Type(DockerEngine, klass=ContainerEngine, config=True,
                         help="The container engine implementation.")
 
     @default("cache_dir")
     def _default_cache_dir(self) -> str:
         return str(default_cache_dir())
+
+    @default("store_path")
+    def _default_store_path(self) -> str:
+        return str(default_store_path())
 
     def initialize_settings(self) -> None:
         settings = Settings(
@@ -48,8 +55,11 @@ class ContainerizeApp(ExtensionApp):
         self.build_manager = BuildManager(
             root=Path(self.serverapp.root_dir), settings=settings, engine_factory=self.engine_class,
             max_concurrent=self.max_concurrent_builds,
-            kernel_spec_manager=self.serverapp.kernel_spec_manager,
+            kernel_spec_manager=self.serverapp.kernel_spec_manager, store=JobStore(self.store_path),
         )
+        if self.build_manager.interrupted:
+            self.log.warning("Marked %d build(s) left running by a stopped server as interrupted: %s",
+                             len(self.build_manager.interrupted), ", ".join(self.build_manager.interrupted))
         self.settings.update({"containerize": self.build_manager, "containerize_settings": settings,
                               "containerize_version": __version__})
 
@@ -60,3 +70,4 @@ class ContainerizeApp(ExtensionApp):
         manager = getattr(self, "build_manager", None)
         if manager is not None:
             manager.shutdown()
+            manager.store.close()

@@ -78,3 +78,8 @@ class PushFailed(ContainerizeError):
 class Cancelled(ContainerizeError):
     status = 409
     reason = "Cancelled"
+
+
+class VerifyFailed(ContainerizeError):
+    status = 422
+    reason = "The image does not run the notebook"

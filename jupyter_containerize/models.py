@@ -100,6 +100,13 @@ class LockedPackage(Model):
     source: str = Field(description="kernel (its installed version), resolver or user")
     reasons: list[str] = Field(default_factory=list)
     hashes: list[str] = Field(default_factory=list, description="sha256:... of the locked artifacts")
+    wheel: Optional[str] = Field(
+        default=None, description="File name of a wheel built on the host and shipped in the build context"
+    )
+    origin: Optional[str] = Field(
+        default=None,
+        description="Where a non-index package comes from: 'name @ git+URL@COMMIT', 'editable', 'directory', 'wheel file', 'sdist', 'conda'",
+    )
 
 
 class Lock(Model):
@@ -128,7 +135,7 @@ class BuildState(str, enum.Enum):
 
 
 Phase = Literal["analyse", "lock", "context", "build", "verify", "push"]
-PHASES: tuple[str, ...] = ("analyse", "lock", "context", "build", "push")
+PHASES: tuple[str, ...] = ("analyse", "lock", "context", "build", "verify", "push")
 
 
 class BuildRequest(Model):
@@ -201,6 +208,33 @@ class ServerInfo(Model):
     base_image_template: str
     tag_template: str
     phases: list[str]
+
+
+# ---------------------------------------------------------------------------------------
+# Sharing: what an image holds (``jupyter containerize inspect``)
+
+
+class ImagePackage(Model):
+    name: str
+    version: str
+    group: Optional[str] = Field(default=None, description="notebook or runner")
+
+
+class ImageDescription(Model):
+    image: str
+    id: str
+    tags: list[str] = Field(default_factory=list)
+    size: int
+    notebook: str
+    python_version: Optional[str] = None
+    created: Optional[str] = None
+    lock_digest: Optional[str] = None
+    built_with: Optional[str] = Field(default=None, description="jupyter-containerize version")
+    base_image: Optional[str] = None
+    sbom_path: Optional[str] = Field(default=None, description="CycloneDX JSON inside the image")
+    lock_path: Optional[str] = None
+    packages: list[ImagePackage] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
 
 
 SCHEMA_MODELS = (

@@ -7,6 +7,7 @@ phases, log lines and progress, and ``cancelled`` stops the work between and ins
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 import threading
@@ -17,12 +18,16 @@ from typing import Optional, Protocol
 
 from .analysis import KernelEnvironment, analyze_notebook, inspect_interpreter, interpreter_for_kernel
 from .engine import BuildProgress, ContainerEngine
-from .errors import Cancelled, NotebookInvalid, NotebookNotFound
+from .errors import Cancelled, ContainerizeError, NotebookInvalid, NotebookNotFound, VerifyFailed
+from .image import envimage
 from .image.context import ContextSpec, context_tar, labels_for, write_context
+from .image.installer import uv_binary
+from .image.provenance import git_provenance
 from .lock import Target, lock_digest, make_lock, render_lock
 from .lock.wheelhouse import Wheelhouse
 from .models import Analysis, BuildRequest, BuildResult, Lock, PackageEdits
 from .settings import Settings
+from .share.sbom import render_sbom
 from .tags import default_tag, validate_tag
 
 
@@ -100,9 +105,31 @@ def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings
         lock_text=render_lock(the_lock), lock_digest=digest, python_version=python_version,
         wheels=tuple(wheels), files=files,
         system_packages=tuple(p.name for p in analysis.system_packages),
+        sbom_json=render_sbom(the_lock, lock_digest=digest),
+        uv=uv_binary(the_lock.platform), **git_provenance(notebook),
     )
     write_context(spec, directory)
     return PreparedContext(spec, directory, digest)
+
+
+def _split_contexts(engine: ContainerEngine, prepared: PreparedContext, the_lock: Lock, tmp: Path):
+    """(environment image tag, its context tar or None when it exists, the notebook image's
+    context tar) when the environment can be its own image (uv and a local base image), else
+    None: the one self-contained context (as ``export`` writes) is built instead."""
+    spec = prepared.spec
+    if spec.uv is None:
+        return None
+    try:
+        base_id = engine.inspect(spec.base_image).id
+        candidates = [(info.tags[0], info.labels) for info in engine.images(f"{envimage.ENV_LABEL}={base_id}")]
+    except (NotImplementedError, ContainerizeError):
+        return None  # a missing base image is reported by the build itself
+    plan = envimage.plan(the_lock, spec.lock_digest, base_id, spec.wheels, candidates)
+    env_tar = None
+    if not any(tag == plan.tag for tag, _ in candidates):
+        env_tar = context_tar(envimage.write(spec, plan, the_lock, base_id, tmp / "environment"))
+    app = write_context(dataclasses.replace(spec, env_image=plan.tag), tmp / "notebook-image")
+    return plan.tag, env_tar, context_tar(app)
 
 
 def _check(cancelled: threading.Event) -> None:
@@ -148,7 +175,8 @@ def containerize(
     with tempfile.TemporaryDirectory(prefix="containerize-context-") as tmp:
         prepared = prepare_context(notebook, analysis, the_lock, settings, Path(tmp) / "context",
                                    python_version=environment.python_version)
-        tar = context_tar(prepared.directory)
+        split = _split_contexts(engine, prepared, the_lock, Path(tmp))
+        tar = context_tar(prepared.directory) if split is None else split[2]
     _check(cancelled)
 
     reporter.phase("build", f"Building {tag} from {prepared.spec.base_image}")
@@ -159,13 +187,50 @@ def containerize(
         else:
             reporter.log(item.message)
 
+    if split is not None and split[1] is not None:
+        env_tag, env_tar, _ = split
+        reporter.log(f"Building the environment image {env_tag}")
+        engine.build(env_tar, env_tag, labels={}, on_progress=on_progress, cancelled=cancelled)
+    elif split is not None:
+        reporter.log(f"Reusing the environment image {split[0]}")
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     image_id = engine.build(tar, tag, labels={"org.opencontainers.image.created": created},
                             on_progress=on_progress, cancelled=cancelled)
     info = engine.inspect(image_id)
-    return BuildResult(tag=tag, image_id=image_id, size=info.size,
+    digest = None
+    try:
+        if request.verify:
+            verify_image(engine, tag, notebook.name, reporter=reporter, cancelled=cancelled)
+        if request.push:
+            digest = push_image(engine, tag, reporter=reporter, cancelled=cancelled)
+    except (Cancelled, VerifyFailed):  # a cancelled or broken build leaves no tag behind
+        engine.untag(tag, image_id)
+        raise
+    return BuildResult(tag=tag, image_id=image_id, size=info.size, digest=digest,
                        duration_s=round(time.monotonic() - started, 3))
 
 
-__all__ = ["Reporter", "containerize", "kernel_environment", "analyse", "lock", "prepare_context",
+def verify_image(engine: ContainerEngine, tag: str, notebook_name: str, *, reporter: Reporter,
+                 cancelled: threading.Event) -> None:
+    """Run the notebook headless in the new image (its own entrypoint, a fresh /out); a
+    notebook that does not run fails the build with the failing cell and its error."""
+    reporter.phase("verify", f"Running {notebook_name} headless in {tag}")
+    outcome = engine.run_once(tag, on_output=reporter.log, cancelled=cancelled)
+    if outcome.exit_code != 0:
+        lines = [ln for ln in outcome.stderr.splitlines() if ln.strip()]
+        cause = next((ln for ln in reversed(lines) if " failed: " in ln), lines[-1] if lines else "")
+        raise VerifyFailed(f"{tag} does not run {notebook_name} (exit status {outcome.exit_code}): "
+                           f"{cause or 'no output'}")
+    reporter.log(f"{notebook_name} ran to the end in {tag}")
+
+
+def push_image(engine: ContainerEngine, tag: str, *, reporter: Reporter, cancelled: threading.Event) -> str:
+    """Push ``tag`` with the Docker configuration's credentials; return its digest reference."""
+    reporter.phase("push", f"Pushing {tag}")
+    digest = engine.push(tag, on_progress=lambda item: reporter.log(item.message), cancelled=cancelled)
+    reporter.log(f"Pushed {digest}")
+    return digest
+
+
+__all__ = ["Reporter", "containerize", "verify_image", "push_image", "kernel_environment", "analyse", "lock", "prepare_context",
            "notebook_kernel_name", "labels_for"]

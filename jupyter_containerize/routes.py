@@ -134,6 +134,13 @@ class CancelHandler(ContainerizeHandler):
         self.reply(self.manager.cancel(job_id))
 
 
+class PushHandler(ContainerizeHandler):
+    @web.authenticated
+    @authorized
+    def post(self, job_id: str) -> None:
+        self.reply(self.manager.push(job_id), status=202)
+
+
 class EventsHandler(ContainerizeHandler):
     @web.authenticated
     @authorized
@@ -156,6 +163,7 @@ def setup_route_handlers(web_app, settings: dict) -> None:
         (url_path_join(base, "builds"), BuildsHandler, kwargs),
         (url_path_join(base, "builds", job), BuildHandler, kwargs),
         (url_path_join(base, "builds", job, "cancel"), CancelHandler, kwargs),
+        (url_path_join(base, "builds", job, "push"), PushHandler, kwargs),
         (url_path_join(base, "builds", job, "events"), EventsHandler, kwargs),
     ]
     web_app.add_handlers(".*$", handlers)

@@ -29,14 +29,15 @@ async def test_info(jp_fetch):
     response = await jp_fetch("containerize", "info")
     data = json.loads(response.body)
     assert data["base_image_template"] == BASE_IMAGE
-    assert data["phases"] == ["analyse", "lock", "context", "build", "push"]
+    assert data["phases"] == ["analyse", "lock", "context", "build", "verify", "push"]
 
 
 async def test_every_endpoint_requires_authentication(jp_fetch, jp_root_dir):
     write_notebook(jp_root_dir / "nb.ipynb", "import six")
     calls = [("GET", ("info",)), ("GET", ("analysis",)), ("GET", ("builds",)), ("POST", ("builds",)),
              ("GET", ("builds", "0123456789ab")), ("DELETE", ("builds", "0123456789ab")),
-             ("POST", ("builds", "0123456789ab", "cancel")), ("GET", ("builds", "0123456789ab", "events"))]
+             ("POST", ("builds", "0123456789ab", "cancel")), ("POST", ("builds", "0123456789ab", "push")),
+             ("GET", ("builds", "0123456789ab", "events"))]
     for method, parts in calls:
         body = b"{}" if method == "POST" else None
         with pytest.raises(HTTPClientError) as info:

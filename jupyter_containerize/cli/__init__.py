@@ -12,9 +12,9 @@ import sys
 
 from .._version import __version__
 from ..errors import ContainerizeError
-from . import analyze, build, lock
+from . import analyze, build, inspect, lock, run, schedule
 
-COMMANDS = (analyze, lock, build)
+COMMANDS = (analyze, lock, build, run, inspect, schedule)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,6 +15,10 @@ def register(subparsers) -> None:
     environment_args(parser)
     lock_args(parser)
     image_args(parser)
+    parser.add_argument("--verify", action="store_true",
+                        help="run the notebook headless in the new image; fail the build when it does not run")
+    parser.add_argument("--push", action="store_true",
+                        help="push the image with the Docker configuration's credentials (after --verify)")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
     parser.set_defaults(run=run_build)
 
@@ -34,13 +38,16 @@ def run_build(args) -> int:
 
     notebook = args.notebook.resolve()
     request = BuildRequest(path=str(notebook), tag=args.tag, base_image=args.base, python=args.python,
-                           kernel=args.kernel, platform=args.platform, edits=edits_from(args))
+                           kernel=args.kernel, platform=args.platform, edits=edits_from(args),
+                           verify=args.verify, push=args.push)
     result = pipeline.containerize(request, notebook, root=root_for(notebook), settings=settings_from(args),
                                    engine=DockerEngine(), reporter=ConsoleReporter())
     if args.json:
         print(result.model_dump_json())
     else:
         print(f"Built {result.tag} ({result.size / 1e6:.0f} MB) in {result.duration_s:.1f}s")
+        if result.digest:
+            print(f"Pushed {result.digest}")
         print(f'Run it: mkdir -p out && docker run --rm -v "$PWD/out:/out" {result.tag}')
     return 0
 

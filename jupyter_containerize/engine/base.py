@@ -6,7 +6,8 @@ import abc
 import io
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from pathlib import Path
+from typing import Callable, Optional, Sequence
 
 
 @dataclass
@@ -26,6 +27,13 @@ class ImageInfo:
     tags: tuple[str, ...] = ()
     labels: dict = field(default_factory=dict)
     repo_digests: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    exit_code: int
+    stdout: str
+    stderr: str
 
 
 class ContainerEngine(abc.ABC):
@@ -54,3 +62,45 @@ class ContainerEngine(abc.ABC):
     @abc.abstractmethod
     def remove(self, image: str) -> None:
         """Remove an image (a failed or cancelled build's tag)."""
+
+    def untag(self, tag: str, image_id: str) -> None:
+        """Remove ``tag`` when it still names ``image_id``, keeping the cached layers."""
+        raise NotImplementedError
+
+    def push(self, tag: str, *, on_progress: Callable[[BuildProgress], None], cancelled: threading.Event) -> str:
+        """Push ``tag`` with the engine's registry credentials; return ``repository@sha256:...``.
+        Raise PushFailed (unauthorised, forbidden, unreachable) or Cancelled."""
+        raise NotImplementedError
+
+    def run_once(self, image: str, args: tuple[str, ...] = (), *, on_output: Callable[[str], None],
+                 cancelled: threading.Event, timeout: float = 1800) -> RunOutcome:
+        """Run ``image`` with its entrypoint until it exits (a fresh tmpfs on /out), remove the
+        container, return its exit code and output. Raise Cancelled (container killed)."""
+        raise NotImplementedError
+
+    # Running and reading images (not abstract: engines that only build still work).
+
+    def run(
+        self,
+        image: str,
+        args: Sequence[str] = (),
+        *,
+        output: Path,
+        environment: Optional[dict[str, str]] = None,
+        on_output: Callable[[str], None] = lambda line: None,
+        stop: Optional[threading.Event] = None,
+        read_only: bool = True,
+    ) -> int:
+        """Run ``image`` with ``args`` appended to its entrypoint, the root filesystem
+        read-only apart from ``/tmp`` and ``/out``; stream its output lines to ``on_output``;
+        copy ``/out`` into ``output`` when it exits; return its exit status. Setting ``stop``
+        sends SIGTERM (the runner then writes its output and exits)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot run images")
+
+    def read_file(self, image: str, path: str) -> Optional[bytes]:
+        """The content of ``path`` in ``image`` without running it (None when absent)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot read images")
+
+    def images(self, label: str) -> list[ImageInfo]:
+        """The tagged images carrying ``label``."""
+        raise NotImplementedError(f"{type(self).__name__} cannot list images")

@@ -5,13 +5,15 @@ from __future__ import annotations
 import io
 import re
 import threading
+import time
 from typing import Callable
 
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound
 
-from ..errors import Cancelled, EngineUnavailable, ImageBuildFailed, NotFound
-from .base import BuildProgress, ContainerEngine, ImageInfo
+from ..errors import Cancelled, EngineUnavailable, ImageBuildFailed, NotFound, PushFailed
+from .base import BuildProgress, ContainerEngine, ImageInfo, RunOutcome
+from .registry import push_error, repository_of
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) :")
 _FROM = re.compile(r"^FROM\s+(\S+)", re.IGNORECASE)
@@ -50,6 +52,31 @@ def _close_connection(response) -> None:
         pass
 
 
+def _cancel_on(client: docker.APIClient, cancelled: threading.Event) -> threading.Event:
+    """Close the client's streaming responses when ``cancelled`` is set: the engine stops a
+    build or a push whose request connection goes away. Set the returned event when done."""
+    done = threading.Event()
+    responses = []
+    post = client._post
+
+    def keep_response(*args, **kwargs):  # the SDK hides the streaming response; keep it
+        response = post(*args, **kwargs)
+        responses.append(response)
+        return response
+
+    client._post = keep_response
+
+    def watch_cancel():
+        while not done.wait(0.2):
+            if cancelled.is_set():
+                for response in responses:
+                    _close_connection(response)
+                return
+
+    threading.Thread(target=watch_cancel, daemon=True, name="engine-cancel-watch").start()
+    return done
+
+
 class DockerEngine(ContainerEngine):
     def __init__(self, base_url: str | None = None, timeout: int = 600):
         self.base_url = base_url
@@ -75,26 +102,7 @@ class DockerEngine(ContainerEngine):
     def build(self, context: io.BytesIO, tag: str, *, labels, on_progress: Callable[[BuildProgress], None],
               cancelled: threading.Event) -> str:
         client = self._client()
-        done = threading.Event()
-        responses = []
-        post = client._post
-
-        def keep_response(*args, **kwargs):  # the SDK hides the streaming response; keep it
-            response = post(*args, **kwargs)
-            responses.append(response)
-            return response
-
-        client._post = keep_response
-
-        def watch_cancel():
-            while not done.wait(0.2):
-                if cancelled.is_set():
-                    # The engine stops a build whose request connection goes away.
-                    for response in responses:
-                        _close_connection(response)
-                    return
-
-        threading.Thread(target=watch_cancel, daemon=True, name="build-cancel-watch").start()
+        done = _cancel_on(client, cancelled)
         image_id, tail, step = None, [], ""
         try:
             stream = client.build(fileobj=context, custom_context=True, tag=tag, labels=labels,
@@ -156,4 +164,111 @@ class DockerEngine(ContainerEngine):
         except (DockerException, OSError) as exc:
             raise EngineUnavailable(f"The Docker engine does not answer: {exc}") from None
         finally:
+            client.close()
+
+    # Running and reading images: see ContainerEngine.run / read_file / images.
+
+    def run(self, image, args=(), *, output, environment=None, on_output=lambda line: None,
+            stop=None, read_only=True) -> int:
+        from .docker_run import run_container
+
+        return run_container(self._client, image, list(args), output=output, environment=environment or {},
+                             on_output=on_output, stop=stop, read_only=read_only)
+
+    def read_file(self, image: str, path: str):
+        from .docker_run import read_image_file
+
+        return read_image_file(self._client, image, path)
+
+    def images(self, label: str):
+        client = self._client()
+        try:
+            found = client.images(filters={"label": label, "dangling": False})
+        except (DockerException, OSError) as exc:
+            raise EngineUnavailable(f"The Docker engine does not answer: {exc}") from None
+        finally:
+            client.close()
+        return [ImageInfo(id=i["Id"], size=int(i.get("Size") or 0), tags=tuple(i.get("RepoTags") or ()),
+                          labels=dict(i.get("Labels") or {}), repo_digests=tuple(i.get("RepoDigests") or ()))
+                for i in found if [t for t in i.get("RepoTags") or () if t != "<none>:<none>"]]
+
+    def untag(self, tag: str, image_id: str) -> None:
+        client = self._client()
+        try:
+            if client.inspect_image(tag)["Id"] == image_id:
+                client.remove_image(tag, noprune=True)
+        except (ImageNotFound, APIError):
+            pass
+        except (DockerException, OSError) as exc:
+            raise EngineUnavailable(f"The Docker engine does not answer: {exc}") from None
+        finally:
+            client.close()
+
+    def push(self, tag: str, *, on_progress: Callable[[BuildProgress], None], cancelled: threading.Event) -> str:
+        repository = repository_of(tag)
+        name_tag = tag[len(repository) + 1:] or "latest"
+        client = self._client()  # reads the Docker configuration's credentials (DOCKER_CONFIG)
+        done = _cancel_on(client, cancelled)
+        digest = None
+        try:
+            for item in client.push(repository, tag=name_tag, stream=True, decode=True):
+                if "errorDetail" in item or "error" in item:
+                    raise push_error(tag, (item.get("errorDetail") or {}).get("message") or item.get("error"))
+                digest = (item.get("aux") or {}).get("Digest") or digest
+                if item.get("status") and not item.get("progressDetail"):
+                    layer = f"{item['id']}: " if item.get("id") else ""
+                    on_progress(BuildProgress(f"{layer}{item['status']}"))
+        except APIError as exc:
+            if cancelled.is_set():
+                raise Cancelled("The push was cancelled") from None
+            raise push_error(tag, exc.explanation or str(exc)) from None
+        except (DockerException, OSError, ValueError, AttributeError) as exc:
+            if cancelled.is_set():
+                raise Cancelled("The push was cancelled") from None
+            raise EngineUnavailable(f"Lost the Docker engine during the push: {exc}") from None
+        finally:
+            done.set()
+            client.close()
+        if cancelled.is_set():
+            raise Cancelled("The push was cancelled")
+        if not digest:
+            raise PushFailed(f"The registry did not report a digest for {tag}")
+        return f"{repository_of(tag)}@{digest}"
+
+    def run_once(self, image: str, args: tuple[str, ...] = (), *, on_output: Callable[[str], None],
+                 cancelled: threading.Event, timeout: float = 1800) -> RunOutcome:
+        client = self._client()
+        container = None
+        try:
+            host_config = client.create_host_config(tmpfs={"/out": "rw,uid=1000,gid=1000,mode=1777"})
+            container = client.create_container(image, command=list(args) or None, host_config=host_config)["Id"]
+            client.start(container)
+            deadline = time.monotonic() + timeout
+            while True:
+                if cancelled.is_set():
+                    client.kill(container)
+                    raise Cancelled("The verification was cancelled")
+                state = client.inspect_container(container)["State"]
+                if not state["Running"]:
+                    break
+                if time.monotonic() > deadline:
+                    client.kill(container)
+                    break
+                time.sleep(0.25)
+            code = int(client.inspect_container(container)["State"]["ExitCode"])
+            stdout = client.logs(container, stdout=True, stderr=False).decode(errors="replace")
+            stderr = client.logs(container, stdout=False, stderr=True).decode(errors="replace")
+            for line in (stdout + stderr).splitlines():
+                on_output(line)
+            return RunOutcome(code, stdout, stderr)
+        except APIError as exc:
+            raise ImageBuildFailed(f"Cannot run {image}: {exc.explanation or exc}") from None
+        except (DockerException, OSError) as exc:
+            raise EngineUnavailable(f"Lost the Docker engine while running {image}: {exc}") from None
+        finally:
+            if container:
+                try:
+                    client.remove_container(container, force=True)
+                except (DockerException, OSError):
+                    pass
             client.close()

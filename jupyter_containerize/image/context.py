@@ -14,6 +14,7 @@ import tarfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Optional
 
 import jinja2
 
@@ -39,6 +40,11 @@ class ContextSpec:
     wheels: tuple[Path, ...]
     files: tuple[tuple[str, Path], ...] = ()  # (path relative to the notebook dir, source)
     system_packages: tuple[str, ...] = ()
+    source: str = ""  # the notebook's git remote (credentials removed), when there is one
+    revision: str = ""  # the git commit holding the notebook, when there is one
+    uv: Optional[Path] = None  # the uv binary for the builder stage (else pip installs)
+    env_image: str = ""  # a built environment image to copy /opt/venv from (no builder stage)
+    sbom_json: str = ""  # CycloneDX JSON, copied to /opt/containerize/sbom.cdx.json when given
 
 
 def _dockerquote(value: object) -> str:
@@ -57,11 +63,15 @@ def _template() -> jinja2.Template:
 def labels_for(spec: ContextSpec) -> dict[str, str]:
     return {
         "org.opencontainers.image.title": spec.notebook.stem,
+        "org.opencontainers.image.base.name": spec.base_image,
         "org.opencontainers.image.version": spec.lock_digest[:12],
+        **({"org.opencontainers.image.source": spec.source} if spec.source else {}),
+        **({"org.opencontainers.image.revision": spec.revision} if spec.revision else {}),
         f"{LABEL_PREFIX}.notebook": spec.notebook.name,
         f"{LABEL_PREFIX}.lock-digest": f"sha256:{spec.lock_digest}",
         f"{LABEL_PREFIX}.python-version": spec.python_version,
         f"{LABEL_PREFIX}.version": __version__,
+        **({f"{LABEL_PREFIX}.sbom": "/opt/containerize/sbom.cdx.json"} if spec.sbom_json else {}),
     }
 
 
@@ -73,6 +83,8 @@ def render_dockerfile(spec: ContextSpec) -> str:
         venv=VENV, user=USER, uid=UID, workdir=WORKDIR,
         system_packages=sorted(spec.system_packages),
         files=bool(spec.files),
+        uv=spec.uv is not None,
+        env_image=spec.env_image,
         labels=sorted(labels_for(spec).items()),
     )
 
@@ -85,13 +97,16 @@ def write_context(spec: ContextSpec, dest: Path) -> Path:
     """Write the context into ``dest`` (made empty first) and return it."""
     if dest.exists():
         shutil.rmtree(dest)
-    (dest / "wheels").mkdir(parents=True)
+    dest.mkdir(parents=True)
     (dest / "Dockerfile").write_text(render_dockerfile(spec))
-    (dest / "requirements.lock").write_text(spec.lock_text)
-    for wheel in spec.wheels:
-        _link_or_copy(wheel, dest / "wheels" / wheel.name)
+    if not spec.env_image:  # else the environment comes from an image: no wheels to send
+        write_environment_files(spec, dest, spec.wheels)
     (dest / "runner").mkdir()
     shutil.copyfile(_runner_dir() / "run.py", dest / "runner" / "run.py")
+    # runner/ becomes /opt/containerize/: the lock and the SBOM travel with the image.
+    (dest / "runner" / "requirements.lock").write_text(spec.lock_text)
+    if spec.sbom_json:
+        (dest / "runner" / "sbom.cdx.json").write_text(spec.sbom_json)
     for rel, source in spec.files:
         target = dest / "files" / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -101,6 +116,17 @@ def write_context(spec: ContextSpec, dest: Path) -> Path:
     (dest / "notebook").mkdir()
     shutil.copyfile(spec.notebook, dest / "notebook" / spec.notebook.name)
     return dest
+
+
+def write_environment_files(spec: ContextSpec, dest: Path, wheels) -> None:
+    """What the builder stage installs: the lock, the wheels and (when used) uv."""
+    (dest / "wheels").mkdir(parents=True, exist_ok=True)
+    (dest / "requirements.lock").write_text(spec.lock_text)
+    for wheel in wheels:
+        _link_or_copy(wheel, dest / "wheels" / wheel.name)
+    if spec.uv is not None:
+        (dest / "tools").mkdir(exist_ok=True)
+        _link_or_copy(spec.uv, dest / "tools" / "uv")
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
@@ -122,7 +148,7 @@ def context_tar(directory: Path) -> io.BytesIO:
                 info.type, info.mode = tarfile.DIRTYPE, 0o755
                 tar.addfile(info)
             else:
-                info.size, info.mode = path.stat().st_size, 0o644
+                info.size, info.mode = path.stat().st_size, 0o755 if rel.startswith("tools/") else 0o644
                 with path.open("rb") as handle:
                     tar.addfile(info, handle)
     buffer.seek(0)

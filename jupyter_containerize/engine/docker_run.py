@@ -1,0 +1,138 @@
+"""Running an image and reading files out of one, on the Docker engine.
+
+A run's ``/out`` is an anonymous volume (initialised from the image, so owned by the image's
+user), copied out with ``get_archive`` once the container exits: no bind mount, so no
+host-permission games and it works with a remote engine too. The root filesystem is
+read-only; ``/tmp`` is a tmpfs.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import threading
+from pathlib import Path, PurePosixPath
+from typing import Callable, Optional
+
+from docker.errors import APIError, DockerException, ImageNotFound, NotFound as DockerNotFound
+
+from ..errors import ContainerizeError, EngineUnavailable, NotFound
+
+OUT = "/out"
+STOP_TIMEOUT = 10  # seconds between SIGTERM and SIGKILL
+
+
+def _engine_error(exc: Exception) -> ContainerizeError:
+    if isinstance(exc, ImageNotFound):
+        return NotFound(f"No image {getattr(exc, '_image', '') or ''}".strip())
+    if isinstance(exc, APIError):
+        return ContainerizeError(f"The Docker engine refused: {exc.explanation or exc}")
+    return EngineUnavailable(f"The Docker engine does not answer: {exc}")
+
+
+def _extract(stream, dest: Path, strip: str) -> None:
+    """Extract a ``get_archive`` tar into ``dest``, dropping the leading ``strip`` folder."""
+    data = io.BytesIO(b"".join(stream))
+    dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=data) as tar:
+        for member in tar.getmembers():
+            parts = PurePosixPath(member.name).parts
+            if parts and parts[0] == strip:
+                parts = parts[1:]
+            if not parts or ".." in parts or not (member.isfile() or member.isdir()):
+                continue
+            target = dest.joinpath(*parts)
+            if member.isdir():
+                target.mkdir(parents=True, exist_ok=True)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(tar.extractfile(member).read())
+
+
+def run_container(client_factory: Callable, image: str, args: list[str], *, output: Path,
+                  environment: dict[str, str], on_output: Callable[[str], None],
+                  stop: Optional[threading.Event], read_only: bool) -> int:
+    client = client_factory()
+    container = None
+    finished = threading.Event()
+    try:
+        try:
+            client.inspect_image(image)
+        except ImageNotFound:
+            raise NotFound(f"No image {image}; build it first or pull it") from None
+        host_config = client.create_host_config(read_only=read_only, tmpfs={"/tmp": "rw,exec,mode=1777"})
+        container = client.create_container(image, command=args or None, environment=environment,
+                                            volumes=[OUT], host_config=host_config)["Id"]
+        client.start(container)
+
+        def watch_stop():
+            while not finished.wait(0.2):
+                if stop is not None and stop.is_set():
+                    stopper = client_factory()
+                    try:
+                        stopper.stop(container, timeout=STOP_TIMEOUT)
+                    except (DockerException, OSError):
+                        pass
+                    finally:
+                        stopper.close()
+                    return
+
+        threading.Thread(target=watch_stop, daemon=True, name="run-stop-watch").start()
+        pending = ""
+        for chunk in client.logs(container, stream=True, follow=True, stdout=True, stderr=True):
+            pending += chunk.decode("utf-8", "replace")
+            *lines, pending = pending.split("\n")
+            for line in lines:
+                on_output(line)
+        if pending:
+            on_output(pending)
+        status = int(client.wait(container).get("StatusCode", 1))
+        try:
+            stream, _ = client.get_archive(container, OUT + "/.")
+            _extract(stream, output, ".")
+        except DockerNotFound:
+            pass
+        return status
+    except ContainerizeError:
+        raise
+    except (DockerException, OSError) as exc:
+        raise _engine_error(exc) from None
+    finally:
+        finished.set()
+        if container is not None:
+            try:
+                client.remove_container(container, v=True, force=True)
+            except (DockerException, OSError):
+                pass
+        client.close()
+
+
+def read_image_file(client_factory: Callable, image: str, path: str) -> Optional[bytes]:
+    """``docker create`` + ``get_archive`` + remove: read a file without running the image."""
+    client = client_factory()
+    container = None
+    try:
+        try:
+            container = client.create_container(image, command=["true"], entrypoint=[])["Id"]
+        except ImageNotFound:
+            raise NotFound(f"No image {image}") from None
+        try:
+            stream, _ = client.get_archive(container, path)
+        except DockerNotFound:
+            return None
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            member = tar.next()
+            if member is None or not member.isfile():
+                return None
+            return tar.extractfile(member).read()
+    except ContainerizeError:
+        raise
+    except (DockerException, OSError) as exc:
+        raise _engine_error(exc) from None
+    finally:
+        if container is not None:
+            try:
+                client.remove_container(container, force=True)
+            except (DockerException, OSError):
+                pass
+        client.close()

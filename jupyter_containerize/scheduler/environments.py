@@ -1,0 +1,53 @@
+"""Images built by jupyter-containerize, as jupyter-scheduler runtime environments."""
+
+from __future__ import annotations
+
+from typing import Dict, List
+
+from jupyter_scheduler.environments import EnvironmentManager
+from jupyter_scheduler.models import RuntimeEnvironment
+
+from ..engine.docker import DockerEngine
+from ..errors import ContainerizeError
+from ..share.running import NOTEBOOK_LABEL
+
+OUTPUT_FORMATS = {"ipynb": "Notebook", "html": "HTML"}
+
+
+def environments_from_images(images) -> List[RuntimeEnvironment]:
+    """One environment per tag (the environment's name is the image reference), the most
+    recently built first: jupyter-scheduler's Create Job form preselects the first one, so a
+    "Schedule..." right after a build offers that build's image."""
+    found = []
+    for image in images:
+        notebook = image.labels.get(NOTEBOOK_LABEL, "")
+        python = image.labels.get("io.jupyter.containerize.python-version", "?")
+        created = image.labels.get("org.opencontainers.image.created", "")
+        for tag in sorted(t for t in image.tags if t != "<none>:<none>"):
+            found.append((created, RuntimeEnvironment(
+                name=tag, label=f"{tag} (Python {python})",
+                description=f"Image {tag} built for {notebook} with Python {python}"
+                            + (f" on {created}" if created else ""),
+                file_extensions=["ipynb"], output_formats=list(OUTPUT_FORMATS),
+                metadata={"image": tag, "image_id": image.id, "notebook": notebook, "python_version": python},
+                compute_types=None, default_compute_type=None, utc_only=None,
+            )))
+    found.sort(key=lambda pair: pair[1].name)
+    found.sort(key=lambda pair: pair[0], reverse=True)  # ISO 8601 times sort as text
+    return [env for _, env in found]
+
+
+class ImageEnvironmentManager(EnvironmentManager):
+    engine_class = DockerEngine
+
+    def list_environments(self) -> List[RuntimeEnvironment]:
+        try:
+            return environments_from_images(self.engine_class().images(NOTEBOOK_LABEL))
+        except ContainerizeError:
+            return []  # engine down: the form shows no environment rather than failing
+
+    def manage_environments_command(self) -> str:
+        return "jupyter containerize build NOTEBOOK"
+
+    def output_formats_mapping(self) -> Dict[str, str]:
+        return dict(OUTPUT_FORMATS)

@@ -1,0 +1,118 @@
+"""The job store: build jobs and their events in SQLite, so history survives a restart.
+
+One file (by default ``{jupyter_data_dir}/containerize/builds.sqlite``), two tables: ``jobs``
+(one row per job, the ``BuildJob`` as JSON plus the columns we query by) and ``events``
+(one row per event, keyed by job and ``seq``). Every text reaching the store has already
+been through :func:`redact.redact`; the store writes models, never raw engine output.
+Thread-safe: one connection guarded by a lock (build threads write, the event loop reads).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+from .models import BuildEvent, BuildJob, BuildState
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    notebook TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_notebook ON jobs (notebook, created);
+CREATE TABLE IF NOT EXISTS events (
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+);
+"""
+
+UNFINISHED = (BuildState.queued.value, BuildState.running.value)
+
+
+def default_store_path() -> Path:
+    from jupyter_core.paths import jupyter_data_dir
+
+    return Path(jupyter_data_dir()) / "containerize" / "builds.sqlite"
+
+
+class JobStore:
+    def __init__(self, path: Path | str):
+        self.path = Path(path) if str(path) != ":memory:" else path
+        if isinstance(self.path, Path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(SCHEMA)
+
+    # -- writes ----------------------------------------------------------------------
+    def save(self, job: BuildJob) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO jobs (id, notebook, state, created, body) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET state = excluded.state, body = excluded.body",
+                (job.id, job.notebook, job.state.value, job.created.isoformat(), job.model_dump_json()),
+            )
+
+    def add_event(self, job_id: str, event: BuildEvent) -> None:
+        with self._lock:
+            self._db.execute("INSERT INTO events (job_id, seq, body) VALUES (?, ?, ?)",
+                             (job_id, event.seq, event.model_dump_json()))
+
+    def delete(self, job_id: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    def mark_interrupted(self) -> list[str]:
+        """Jobs left queued or running by a server that stopped: ``interrupted``, with a
+        final state event, so no job stays "running" forever. Returns their ids."""
+        now = datetime.now(timezone.utc)
+        marked = []
+        for job in self._query("SELECT body FROM jobs WHERE state IN (?, ?)", UNFINISHED):
+            job.state, job.finished = BuildState.interrupted, now
+            seq = self.event_count(job.id)
+            self.add_event(job.id, BuildEvent(seq=seq, time=now, kind="state", state=BuildState.interrupted,
+                                              phase=job.phase, message="The server stopped during this build"))
+            self.save(job)
+            marked.append(job.id)
+        return marked
+
+    # -- reads -----------------------------------------------------------------------
+    def _query(self, sql: str, params: tuple = ()) -> list[BuildJob]:
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return [BuildJob.model_validate_json(body) for (body,) in rows]
+
+    def get(self, job_id: str) -> Optional[BuildJob]:
+        found = self._query("SELECT body FROM jobs WHERE id = ?", (job_id,))
+        return found[0] if found else None
+
+    def list(self, notebook: Optional[str] = None) -> list[BuildJob]:
+        if notebook is None:
+            return self._query("SELECT body FROM jobs ORDER BY created DESC")
+        return self._query("SELECT body FROM jobs WHERE notebook = ? ORDER BY created DESC", (notebook,))
+
+    def events(self, job_id: str, since: int = 0) -> list[BuildEvent]:
+        with self._lock:
+            rows = self._db.execute("SELECT body FROM events WHERE job_id = ? AND seq >= ? ORDER BY seq",
+                                    (job_id, since)).fetchall()
+        return [BuildEvent.model_validate_json(body) for (body,) in rows]
+
+    def event_count(self, job_id: str) -> int:
+        with self._lock:
+            (count,) = self._db.execute("SELECT COUNT(*) FROM events WHERE job_id = ?", (job_id,)).fetchone()
+        return count
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

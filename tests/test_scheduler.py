@@ -1,0 +1,122 @@
+"""jupyter-scheduler integration on the real engine: our images are its environments, a job
+created through its REST API runs in the chosen image and its output notebook is where
+jupyter-scheduler shows it, a failure names the cell, and a job definition with a schedule
+fires when its time comes (the clock is moved, not waited for)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+
+import pytest
+
+pytest.importorskip("jupyter_scheduler")
+
+from .runner_notebooks import build_with_cli, outputs, write_jobs_notebook  # noqa: E402
+
+pytestmark = pytest.mark.engine
+
+ENV = "jupyter_containerize.scheduler.ImageEnvironmentManager"
+EXEC = "jupyter_containerize.scheduler.ImageExecutionManager"
+
+
+@pytest.fixture(scope="module")
+def jobs_notebook(tmp_path_factory):
+    return write_jobs_notebook(tmp_path_factory.mktemp("sched") / "jobs.ipynb")
+
+
+@pytest.fixture(scope="module")
+def jobs_image(engine, cache_dir, jobs_notebook) -> str:
+    return build_with_cli(jobs_notebook, cache_dir)["tag"]
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config, tmp_path):
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_containerize": True, "jupyter_scheduler": True},
+                      "allow_unauthenticated_access": False},
+        "SchedulerApp": {"db_url": f"sqlite:///{tmp_path}/scheduler.sqlite", "environment_manager_class": ENV},
+        "Scheduler": {"execution_manager_class": EXEC, "staging_path": str(tmp_path / "staging")},
+        "BaseTaskRunner": {"poll_interval": 3600},
+    }
+
+
+async def _json(jp_fetch, *parts, **kw):
+    response = await jp_fetch(*parts, **kw)
+    return json.loads(response.body)
+
+
+async def _finished(jp_fetch, job_id: str, limit: float = 240) -> dict:
+    for _ in range(int(limit)):
+        job = await _json(jp_fetch, "scheduler", "jobs", job_id)
+        if job["status"] in ("COMPLETED", "FAILED"):  # a new job reads STOPPED until its process starts
+            return job
+        await asyncio.sleep(1)
+    raise AssertionError(f"job {job_id} still {job['status']}")
+
+
+async def test_images_are_environments(jp_fetch, jobs_image):
+    envs = await _json(jp_fetch, "scheduler", "runtime_environments")
+    ours = {e["name"]: e for e in envs}
+    assert ours[jobs_image]["metadata"]["notebook"] == "jobs.ipynb"
+    assert [f["name"] for f in ours[jobs_image]["output_formats"]] == ["ipynb", "html"]
+
+
+async def test_a_job_runs_in_the_image_and_its_notebook_is_shown(jp_fetch, jp_root_dir, jobs_image, jobs_notebook,
+                                                                 monkeypatch):
+    monkeypatch.chdir(jp_root_dir)
+    shutil.copy(jobs_notebook, jp_root_dir / "jobs.ipynb")
+    created = await _json(jp_fetch, "scheduler", "jobs", method="POST", body=json.dumps({
+        "input_uri": "jobs.ipynb", "runtime_environment_name": jobs_image, "name": "nightly",
+        "parameters": {"label": "from-scheduler"}, "output_formats": ["ipynb", "html"]}))
+    job = await _finished(jp_fetch, created["job_id"])
+    assert job["status"] == "COMPLETED", job.get("status_message")
+    # jupyter-scheduler copies the staged outputs under the root (relative to the server's cwd,
+    # which is the root when a user runs `jupyter lab`) when the job is opened, in a subprocess
+    await jp_fetch("scheduler", "jobs", job["job_id"], "download_files", params={"redownload": "true"})
+    for _ in range(60):
+        job = await _json(jp_fetch, "scheduler", "jobs", job["job_id"])
+        files = {f["file_format"]: f["file_path"] for f in job["job_files"] if f.get("file_path")}
+        if {"ipynb", "html"} <= set(files):
+            break
+        await asyncio.sleep(0.5)
+    executed = jp_root_dir / files["ipynb"]
+    text = outputs(executed)
+    assert "LABEL='from-scheduler'" in text and "ROOTFS=read-only" in text  # ran in the image
+    assert "from-scheduler" in (jp_root_dir / files["html"]).read_text()
+
+
+async def test_a_failing_job_names_the_cell(jp_fetch, jp_root_dir, jobs_image, jobs_notebook):
+    shutil.copy(jobs_notebook, jp_root_dir / "jobs.ipynb")
+    created = await _json(jp_fetch, "scheduler", "jobs", method="POST", body=json.dumps({
+        "input_uri": "jobs.ipynb", "runtime_environment_name": jobs_image, "name": "broken",
+        "parameters": {"fail": "True"}, "output_formats": ["ipynb"]}))
+    job = await _finished(jp_fetch, created["job_id"])
+    assert job["status"] == "FAILED"
+    assert "cell 5 failed: ValueError: asked to fail" in job["status_message"]
+
+
+async def test_a_scheduled_definition_fires(jp_fetch, jp_root_dir, jp_serverapp, jobs_image, jobs_notebook):
+    from jupyter_scheduler.task_runner import JobDefinitionTask, UpdateJobDefinitionCache
+    from jupyter_scheduler.utils import get_utc_timestamp
+
+    shutil.copy(jobs_notebook, jp_root_dir / "jobs.ipynb")
+    created = await _json(jp_fetch, "scheduler", "job_definitions", method="POST", body=json.dumps({
+        "input_uri": "jobs.ipynb", "runtime_environment_name": jobs_image, "name": "hourly",
+        "schedule": "0 * * * *", "parameters": {"label": "scheduled"},
+        "output_formats": ["ipynb"]}))
+    definition_id = created["job_definition_id"]
+    runner = jp_serverapp.web_app.settings["scheduler"].task_runner
+    next_run = runner.cache.get(definition_id).next_run_time
+    assert next_run > get_utc_timestamp()  # queued for the next full hour
+    # Make it due: the queue entry and the cache say "a minute ago", as when the hour strikes.
+    due = get_utc_timestamp() - 60_000
+    runner.cache.update(definition_id, UpdateJobDefinitionCache(next_run_time=due))
+    runner.queue.push(JobDefinitionTask(job_definition_id=definition_id, next_run_time=due))
+    runner.process_queue()
+    jobs = await _json(jp_fetch, "scheduler", "jobs", params={"job_definition_id": definition_id})
+    assert len(jobs["jobs"]) == 1
+    job = await _finished(jp_fetch, jobs["jobs"][0]["job_id"])
+    assert job["status"] == "COMPLETED", job.get("status_message")
+    assert runner.cache.get(definition_id).next_run_time == next_run  # and the next run is queued again

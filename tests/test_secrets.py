@@ -1,0 +1,129 @@
+"""No credential reaches an image, its history or labels, the job store, the events or the
+server log. A secret is planted in the pip index URL (PIP_EXTRA_INDEX_URL with a token, pointing at
+a local mirror of the wheel cache served by ``python -m http.server``: a real lock and wheel
+download use it) and in the registry password (a real push)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import BASE_IMAGE, write_notebook
+from .registry import PASSWORD, free_port, login, registry  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.engine
+
+INDEX_SECRET = "IdxT0ken-5e3c9a1f"
+
+
+@pytest.fixture
+def mirror(tmp_path, cache_dir):
+    """A PEP 503 index (directory listings) of the session's wheel cache plus the host's."""
+    from packaging.utils import canonicalize_name, parse_wheel_filename
+
+    root = tmp_path / "mirror"
+    sources = [Path(cache_dir) / "wheels", Path.home() / ".cache" / "jupyter-containerize" / "wheels"]
+    for wheel in (w for folder in sources if folder.is_dir() for w in folder.glob("*.whl")):
+        folder = root / "simple" / canonicalize_name(parse_wheel_filename(wheel.name)[0])
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / wheel.name).exists():
+            os.symlink(wheel, folder / wheel.name)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                             "--directory", str(root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    time.sleep(0.5)
+    yield f"http://user:{INDEX_SECRET}@127.0.0.1:{port}/simple"
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def store_path(tmp_path):
+    return tmp_path / "state" / "builds.sqlite"
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config, tmp_path, store_path):
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_containerize": True},
+                      "allow_unauthenticated_access": False},
+        # a cold wheel cache: pip really downloads, with the planted index URL in its config
+        "ContainerizeApp": {"base_image": BASE_IMAGE, "cache_dir": str(tmp_path / "cold-cache"),
+                            "store_path": str(store_path)},
+    }
+
+
+def _grep(blob: bytes, where: str) -> None:
+    for secret in (INDEX_SECRET, PASSWORD):
+        assert secret.encode() not in blob, f"{secret} leaked into {where}"
+
+
+async def test_secrets_never_leak(engine, registry, mirror, jp_fetch, jp_root_dir, store_path,  # noqa: F811
+                                  monkeypatch, caplog, tmp_path):
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("PIP_EXTRA_INDEX_URL", mirror)  # PyPI stays the main index
+    monkeypatch.setenv("DOCKER_CONFIG", str(registry.docker_config))
+    login(registry)
+    write_notebook(jp_root_dir / "secret.ipynb", "import six\nprint(six.__version__)")
+    tag = f"{registry.host}/team/secret:1"
+    response = await jp_fetch("containerize", "builds", method="POST", body=json.dumps(
+        {"path": "secret.ipynb", "tag": tag, "push": True, "verify": True,
+         "edits": {"add": [f"six @ https://user:{INDEX_SECRET}@127.0.0.1:1/six.whl"], "remove": []}}))
+    job_id = json.loads(response.body)["id"]
+    since, events = 0, []
+    for _ in range(400):
+        page = json.loads((await jp_fetch("containerize", "builds", job_id, "events",
+                                          params={"since": since, "timeout": 10})).body)
+        events += page["events"]
+        since = page["next"]
+        if page["done"]:
+            break
+    job = (await jp_fetch("containerize", "builds", job_id)).body
+    listing = (await jp_fetch("containerize", "builds")).body
+    _grep(json.dumps(events).encode() + job + listing, "the events or the job")
+    _grep(caplog.text.encode(), "the server log")
+    for path in store_path.parent.iterdir():  # the SQLite file and its WAL
+        _grep(path.read_bytes(), path.name)
+
+    state = json.loads(job)
+    if state["state"] != "succeeded":  # the spec with a URL is refused: build without it
+        assert "***" in json.dumps(state["request"]["edits"])
+        response = await jp_fetch("containerize", "builds", method="POST", body=json.dumps(
+            {"path": "secret.ipynb", "tag": tag, "push": True, "verify": True}))
+        job_id = json.loads(response.body)["id"]
+        since = 0
+        for _ in range(400):
+            page = json.loads((await jp_fetch("containerize", "builds", job_id, "events",
+                                              params={"since": since, "timeout": 10})).body)
+            events += page["events"]
+            since = page["next"]
+            if page["done"]:
+                break
+        state = json.loads((await jp_fetch("containerize", "builds", job_id)).body)
+    assert state["state"] == "succeeded", state["error"]
+    assert list((tmp_path / "cold-cache" / "wheels").glob("*.whl")), "pip never ran with the planted index"
+    assert state["result"]["digest"].startswith(f"{registry.host}/team/secret@sha256:")
+
+    _grep(json.dumps(events).encode(), "the events")
+    _grep(caplog.text.encode(), "the server log")
+    for path in store_path.parent.iterdir():
+        _grep(path.read_bytes(), path.name)
+    saved = subprocess.run(["docker", "save", tag], capture_output=True, check=True).stdout
+    _grep(saved, "docker save")
+    env_images = {e["message"].split("environment image ")[-1] for e in events if "environment image " in e["message"]}
+    for env_image in env_images:  # the build cache image holding the lock and wheels
+        _grep(subprocess.run(["docker", "save", env_image], capture_output=True, check=True).stdout, env_image)
+    history = subprocess.run(["docker", "history", "--no-trunc", tag], capture_output=True, check=True).stdout
+    _grep(history, "docker history")
+    inspect = subprocess.run(["docker", "inspect", tag], capture_output=True, check=True).stdout
+    _grep(inspect, "docker inspect")
+    _grep(registry.log.read_bytes(), "the registry log")  # what we sent on the wire, as logged
