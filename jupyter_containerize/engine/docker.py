@@ -103,7 +103,7 @@ class DockerEngine(ContainerEngine):
               cancelled: threading.Event) -> str:
         client = self._client()
         done = _cancel_on(client, cancelled)
-        image_id, tail, step = None, [], ""
+        image_id, step = None, ""
         try:
             stream = client.build(fileobj=context, custom_context=True, tag=tag, labels=labels,
                                   rm=True, forcerm=True, pull=False, decode=True)
@@ -120,7 +120,6 @@ class DockerEngine(ContainerEngine):
                 if progress and progress.step:
                     step = progress.message.split(" : ", 1)[-1]
                 if progress:
-                    tail = (tail + [progress.message])[-20:]
                     on_progress(progress)
         except APIError as exc:
             if cancelled.is_set():

@@ -35,6 +35,7 @@ from packaging.utils import (
 from ..errors import LockError
 from ..redact import redact
 from .pip import IndexConfig
+from .wheelhouse import file_sha256
 
 CACHE_VERSION = 1
 _ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
@@ -88,14 +89,6 @@ def _parse_page(body: bytes, content_type: str) -> list[IndexFile]:
     parser = _Links()
     parser.feed(body.decode("utf-8", errors="replace"))
     return parser.files
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class PackageIndex:
@@ -197,7 +190,7 @@ class PackageIndex:
         for path in folder.iterdir():
             item = IndexFile(path.name, None)
             if path.is_file() and (item.name_version() or ("",))[0] == name:
-                found.append(IndexFile(path.name, _file_sha256(path)))
+                found.append(IndexFile(path.name, file_sha256(path)))
         return found
 
     # -- HTTP with pip's settings -------------------------------------------------------

@@ -24,7 +24,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from ..errors import LockError
 from ..redact import redact
 from . import pip
-from .index import _file_sha256
+from .wheelhouse import file_sha256
 from .target import Target
 
 _SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", "build", "dist", ".tox", ".nox", ".venv", "node_modules"}
@@ -88,8 +88,8 @@ class Builder:
                             f"on {target.platform}; it needs a wheel built for that platform")
         self.wheelhouse.mkdir(parents=True, exist_ok=True)
         placed = self.wheelhouse / wheel.name
-        sha = _file_sha256(wheel)
-        if not placed.exists() or _file_sha256(placed) != sha:
+        sha = file_sha256(wheel)
+        if not placed.exists() or file_sha256(placed) != sha:
             tmp = placed.with_suffix(f".{os.getpid()}.tmp")
             shutil.copyfile(wheel, tmp)
             tmp.replace(placed)
@@ -126,7 +126,7 @@ class Builder:
             return self._place(name, version, self._build(_tree_key(folder), str(folder)), target, origin)
         if path.suffix == ".whl":
             return self._place(name, version, path, target, "local wheel file")
-        key = _file_sha256(path)[:24]
+        key = file_sha256(path)[:24]
         return self._place(name, version, self._build(key, str(path)), target, "local archive")
 
     def from_sdist(self, name: str, version: str, sdist_sha256: str, target: Target) -> Shipped:

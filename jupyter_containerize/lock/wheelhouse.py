@@ -17,7 +17,7 @@ from .target import Target
 _INDEX = "sha256-index.json"
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -39,7 +39,7 @@ class Wheelhouse:
         known = self._index.get(path.name)
         if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
             return known[2]
-        value = _sha256(path)
+        value = file_sha256(path)
         self._index[path.name] = [stat.st_size, stat.st_mtime_ns, value]
         return value
 
