@@ -93,8 +93,9 @@ class BuildManager:
                        tag=request.tag, created=_now())
         live = self._track(job, notebook)
         self._emit(live, kind="state", state=BuildState.queued, message="Waiting for a build slot")
+        snapshot = job.model_copy(deep=True)  # as accepted: the worker may start it at once
         self._executor.submit(self._run, live, request)
-        return job.model_copy(deep=True)
+        return snapshot
 
     def push(self, job_id: str) -> BuildJob:
         """Push the image of a finished, successful build (the REST ``push`` action)."""
@@ -104,8 +105,9 @@ class BuildManager:
         job.state, job.error, job.finished = BuildState.queued, None, None
         live = self._track(job, Path(job.notebook))
         self._emit(live, kind="state", state=BuildState.queued, message=f"Waiting to push {job.result.tag}")
+        snapshot = job.model_copy(deep=True)
         self._executor.submit(self._run_push, live)
-        return job.model_copy(deep=True)
+        return snapshot
 
     def _track(self, job: BuildJob, notebook: Path) -> _Live:
         self._loop = self._loop or asyncio.get_running_loop()
