@@ -26,6 +26,10 @@ python3 -m pip install -q --disable-pip-version-check -r examples/requirements.t
 
 echo "==> Frontend (jlpm install) and the extension, editable"
 jlpm install --immutable >/dev/null 2>&1 || jlpm install
+# A previous `labextension develop` left a symlink where pip's record expects files: drop it
+# so that re-installing (a second run) works.
+link="$(python3 -c 'import sys; print(sys.prefix)')/share/jupyter/labextensions/jupyter-containerize"
+[ -L "$link" ] && rm -f "$link"
 python3 -m pip install -q --disable-pip-version-check --no-build-isolation -e ".[test]"
 jupyter labextension develop --overwrite . >/dev/null 2>&1
 
