@@ -130,7 +130,6 @@ class BuildManager:
         return True
 
     def _run(self, live: _Live, request: BuildRequest) -> None:
-        job = live.job
         notebook_lock = self._notebook_lock(live.notebook)
         if not notebook_lock.acquire(blocking=False):
             self._emit(live, kind="log", message="Waiting for the other build of this notebook to finish")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -82,3 +83,33 @@ def example_root(tmp_path) -> Path:
     """A server root holding a copy of the example notebook."""
     shutil.copytree(REPO / "examples", tmp_path / "examples")
     return tmp_path
+
+
+def server_config(**containerize) -> dict:
+    """A jupyter_server configuration with the extension enabled, authentication required,
+    and ``ContainerizeApp`` options."""
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_containerize": True},
+                      "allow_unauthenticated_access": False},
+        "ContainerizeApp": containerize,
+    }
+
+
+async def start_build(jp_fetch, **body) -> dict:
+    """POST a build request; the job as the server accepted it."""
+    response = await jp_fetch("containerize", "builds", method="POST", body=json.dumps(body))
+    assert response.code == 202
+    return json.loads(response.body)
+
+
+async def follow_events(jp_fetch, job_id: str, since: int = 0) -> list[dict]:
+    """Long-poll a job's events from ``since`` until the job is done, as the sidebar does."""
+    events = []
+    for _ in range(400):
+        page = json.loads((await jp_fetch("containerize", "builds", job_id, "events",
+                                          params={"since": since, "timeout": 10})).body)
+        events += page["events"]
+        since = page["next"]
+        if page["done"]:
+            return events
+    raise AssertionError(f"job {job_id} never finished")

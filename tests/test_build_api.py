@@ -7,51 +7,23 @@ import shutil
 
 import pytest
 
-from jupyter_containerize.engine.docker import DockerEngine
 
-from .conftest import BASE_IMAGE, EXAMPLE
+from .conftest import BASE_IMAGE, EXAMPLE, follow_events, server_config, start_build
 
 pytestmark = pytest.mark.engine
 
 
-class UnreachableEngine(DockerEngine):
-    def __init__(self):
-        super().__init__(base_url="unix:///nonexistent/docker.sock")
-
-
 @pytest.fixture
 def jp_server_config(jp_server_config, cache_dir):
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_containerize": True},
-                      "allow_unauthenticated_access": False},
-        "ContainerizeApp": {"base_image": BASE_IMAGE, "cache_dir": str(cache_dir)},
-    }
-
-
-async def _follow(jp_fetch, job_id: str, since: int = 0) -> list[dict]:
-    events = []
-    for _ in range(400):
-        page = json.loads((await jp_fetch("containerize", "builds", job_id, "events",
-                                          params={"since": since, "timeout": 10})).body)
-        events += page["events"]
-        since = page["next"]
-        if page["done"]:
-            return events
-    raise AssertionError("the build never finished")
-
-
-async def _start(jp_fetch, **body) -> dict:
-    response = await jp_fetch("containerize", "builds", method="POST", body=json.dumps(body))
-    assert response.code == 202
-    return json.loads(response.body)
+    return server_config(base_image=BASE_IMAGE, cache_dir=str(cache_dir))
 
 
 async def test_build_through_the_api(engine, jp_fetch, jp_root_dir):
     shutil.copy(EXAMPLE, jp_root_dir / "report.ipynb")
-    job = await _start(jp_fetch, path="report.ipynb")
+    job = await start_build(jp_fetch, path="report.ipynb")
     assert job["state"] == "queued" and job["notebook"] == "report.ipynb"
 
-    events = await _follow(jp_fetch, job["id"])
+    events = await follow_events(jp_fetch, job["id"])
     assert [e["seq"] for e in events] == list(range(len(events)))
     phases = [e["phase"] for e in events if e["kind"] == "phase"]
     assert phases == ["analyse", "lock", "context", "build"]
@@ -64,7 +36,7 @@ async def test_build_through_the_api(engine, jp_fetch, jp_root_dir):
     assert engine.inspect(done["tag"]).id == done["result"]["image_id"]
 
     # a client that reconnects resumes where it stopped, and sees the same events
-    again = await _follow(jp_fetch, job["id"], since=3)
+    again = await follow_events(jp_fetch, job["id"], since=3)
     assert [e["seq"] for e in again] == [e["seq"] for e in events[3:]]
 
     listing = json.loads((await jp_fetch("containerize", "builds", params={"path": "report.ipynb"})).body)
@@ -75,8 +47,8 @@ async def test_build_through_the_api(engine, jp_fetch, jp_root_dir):
 
 async def test_a_failing_build_reports_its_cause(engine, jp_fetch, jp_root_dir):
     shutil.copy(EXAMPLE, jp_root_dir / "report.ipynb")
-    job = await _start(jp_fetch, path="report.ipynb", base_image="containerize-test/no-such-base:1")
-    events = await _follow(jp_fetch, job["id"])
+    job = await start_build(jp_fetch, path="report.ipynb", base_image="containerize-test/no-such-base:1")
+    events = await follow_events(jp_fetch, job["id"])
     assert events[-1]["state"] == "failed"
     failed = json.loads((await jp_fetch("containerize", "builds", job["id"])).body)
     assert failed["error"]["phase"] == "build"
@@ -85,11 +57,11 @@ async def test_a_failing_build_reports_its_cause(engine, jp_fetch, jp_root_dir):
 
 async def test_cancel_a_queued_or_running_build(engine, jp_fetch, jp_root_dir):
     shutil.copy(EXAMPLE, jp_root_dir / "report.ipynb")
-    job = await _start(jp_fetch, path="report.ipynb")
+    job = await start_build(jp_fetch, path="report.ipynb")
     cancelled = json.loads((await jp_fetch("containerize", "builds", job["id"], "cancel", method="POST",
                                            body=b"")).body)
     assert cancelled["id"] == job["id"]
-    events = await _follow(jp_fetch, job["id"])
+    events = await follow_events(jp_fetch, job["id"])
     assert events[-1]["state"] == "cancelled"
     with pytest.raises(Exception) as info:
         await jp_fetch("containerize", "builds", job["id"], "cancel", method="POST", body=b"")

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
 
-from .conftest import BASE_IMAGE, write_notebook
+from .conftest import BASE_IMAGE, server_config, write_notebook
 
 pytestmark = pytest.mark.engine
 
@@ -59,11 +58,7 @@ def test_verify_passes_and_labels_carry_git_provenance(engine, cache_dir, tmp_pa
 
 @pytest.fixture
 def jp_server_config(jp_server_config, cache_dir):
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_containerize": True},
-                      "allow_unauthenticated_access": False},
-        "ContainerizeApp": {"base_image": BASE_IMAGE, "cache_dir": str(cache_dir)},
-    }
+    return server_config(base_image=BASE_IMAGE, cache_dir=str(cache_dir))
 
 
 async def test_cancel_during_verify_leaves_no_tag(engine, jp_fetch, jp_root_dir):

@@ -17,7 +17,6 @@ from jupyter_containerize import pipeline
 from jupyter_containerize.errors import LockError
 from jupyter_containerize.lock import make_lock, pip, render_lock
 from jupyter_containerize.models import Analysis, PackageEdits, PythonInfo, Requirement
-from jupyter_containerize.settings import Settings
 
 from .conftest import write_notebook
 

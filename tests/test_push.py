@@ -15,7 +15,7 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_containerize.errors import PushFailed
 
-from .conftest import BASE_IMAGE, write_notebook
+from .conftest import BASE_IMAGE, follow_events, server_config, write_notebook
 from .registry import login, logout, registry  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.engine
@@ -68,23 +68,7 @@ def test_push_reports_the_digest_and_errors(engine, docker_config):
 
 @pytest.fixture
 def jp_server_config(jp_server_config, cache_dir):
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_containerize": True},
-                      "allow_unauthenticated_access": False},
-        "ContainerizeApp": {"base_image": BASE_IMAGE, "cache_dir": str(cache_dir)},
-    }
-
-
-async def _follow(jp_fetch, job_id: str, since: int = 0) -> list[dict]:
-    events = []
-    for _ in range(400):
-        page = json.loads((await jp_fetch("containerize", "builds", job_id, "events",
-                                          params={"since": since, "timeout": 10})).body)
-        events += page["events"]
-        since = page["next"]
-        if page["done"]:
-            return events
-    raise AssertionError("the job never finished")
+    return server_config(base_image=BASE_IMAGE, cache_dir=str(cache_dir))
 
 
 async def test_build_with_push_and_the_push_action(engine, docker_config, jp_fetch, jp_root_dir):
@@ -95,7 +79,7 @@ async def test_build_with_push_and_the_push_action(engine, docker_config, jp_fet
     response = await jp_fetch("containerize", "builds", method="POST",
                               body=json.dumps({"path": "tiny.ipynb", "tag": tag, "push": True}))
     job = json.loads(response.body)
-    events = await _follow(jp_fetch, job["id"])
+    events = await follow_events(jp_fetch, job["id"])
     phases = [e["phase"] for e in events if e["kind"] == "phase"]
     assert phases[-2:] == ["build", "push"], events[-5:]
     done = json.loads((await jp_fetch("containerize", "builds", job["id"])).body)
@@ -108,7 +92,7 @@ async def test_build_with_push_and_the_push_action(engine, docker_config, jp_fet
     # the push action re-pushes a finished build, as the same job with more events
     response = await jp_fetch("containerize", "builds", job["id"], "push", method="POST", body=b"")
     assert response.code == 202
-    more = await _follow(jp_fetch, job["id"], since=len(events))
+    more = await follow_events(jp_fetch, job["id"], since=len(events))
     assert [e["phase"] for e in more if e["kind"] == "phase"] == ["push"]
     again = json.loads((await jp_fetch("containerize", "builds", job["id"])).body)
     assert again["state"] == "succeeded" and again["result"]["digest"] == done["result"]["digest"]
@@ -116,7 +100,7 @@ async def test_build_with_push_and_the_push_action(engine, docker_config, jp_fet
     # a push that the registry refuses fails the job with a clear error
     logout(registry)
     await jp_fetch("containerize", "builds", job["id"], "push", method="POST", body=b"")
-    await _follow(jp_fetch, job["id"], since=len(events) + len(more))
+    await follow_events(jp_fetch, job["id"], since=len(events) + len(more))
     refused = json.loads((await jp_fetch("containerize", "builds", job["id"])).body)
     assert refused["state"] == "failed" and refused["error"]["phase"] == "push"
     assert "401 Unauthorized" in refused["error"]["message"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BASE_IMAGE, write_notebook
+from .conftest import BASE_IMAGE, follow_events, write_notebook
 from .registry import PASSWORD, free_port, login, registry  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.engine
@@ -79,14 +79,7 @@ async def test_secrets_never_leak(engine, registry, mirror, jp_fetch, jp_root_di
         {"path": "secret.ipynb", "tag": tag, "push": True, "verify": True,
          "edits": {"add": [f"six @ https://user:{INDEX_SECRET}@127.0.0.1:1/six.whl"], "remove": []}}))
     job_id = json.loads(response.body)["id"]
-    since, events = 0, []
-    for _ in range(400):
-        page = json.loads((await jp_fetch("containerize", "builds", job_id, "events",
-                                          params={"since": since, "timeout": 10})).body)
-        events += page["events"]
-        since = page["next"]
-        if page["done"]:
-            break
+    events = await follow_events(jp_fetch, job_id)
     job = (await jp_fetch("containerize", "builds", job_id)).body
     listing = (await jp_fetch("containerize", "builds")).body
     _grep(json.dumps(events).encode() + job + listing, "the events or the job")
@@ -100,14 +93,7 @@ async def test_secrets_never_leak(engine, registry, mirror, jp_fetch, jp_root_di
         response = await jp_fetch("containerize", "builds", method="POST", body=json.dumps(
             {"path": "secret.ipynb", "tag": tag, "push": True, "verify": True}))
         job_id = json.loads(response.body)["id"]
-        since = 0
-        for _ in range(400):
-            page = json.loads((await jp_fetch("containerize", "builds", job_id, "events",
-                                              params={"since": since, "timeout": 10})).body)
-            events += page["events"]
-            since = page["next"]
-            if page["done"]:
-                break
+        events += await follow_events(jp_fetch, job_id)
         state = json.loads((await jp_fetch("containerize", "builds", job_id)).body)
     assert state["state"] == "succeeded", state["error"]
     assert list((tmp_path / "cold-cache" / "wheels").glob("*.whl")), "pip never ran with the planted index"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import threading
@@ -77,6 +78,29 @@ def _cancel_on(client: docker.APIClient, cancelled: threading.Event) -> threadin
     return done
 
 
+@contextlib.contextmanager
+def _cancellable_stream(client: docker.APIClient, cancelled: threading.Event, action: str,
+                        api_error: Callable[[str], Exception]):
+    """Run one streaming call (a build, a push): cancel it by closing its connection, and
+    turn the SDK's errors into domain errors, ``Cancelled`` when the user asked for it."""
+    done = _cancel_on(client, cancelled)
+    try:
+        yield
+    except APIError as exc:
+        if cancelled.is_set():
+            raise Cancelled(f"The {action} was cancelled") from None
+        raise api_error(exc.explanation or str(exc)) from None
+    except (DockerException, OSError, ValueError, AttributeError) as exc:
+        if cancelled.is_set():
+            raise Cancelled(f"The {action} was cancelled") from None
+        raise EngineUnavailable(f"Lost the Docker engine during the {action}: {exc}") from None
+    finally:
+        done.set()
+        client.close()
+    if cancelled.is_set():
+        raise Cancelled(f"The {action} was cancelled")
+
+
 class DockerEngine(ContainerEngine):
     def __init__(self, base_url: str | None = None, timeout: int = 600):
         self.base_url = base_url
@@ -102,9 +126,8 @@ class DockerEngine(ContainerEngine):
     def build(self, context: io.BytesIO, tag: str, *, labels, on_progress: Callable[[BuildProgress], None],
               cancelled: threading.Event) -> str:
         client = self._client()
-        done = _cancel_on(client, cancelled)
         image_id, step = None, ""
-        try:
+        with _cancellable_stream(client, cancelled, "build", ImageBuildFailed):
             stream = client.build(fileobj=context, custom_context=True, tag=tag, labels=labels,
                                   rm=True, forcerm=True, pull=False, decode=True)
             for item in stream:
@@ -121,19 +144,6 @@ class DockerEngine(ContainerEngine):
                     step = progress.message.split(" : ", 1)[-1]
                 if progress:
                     on_progress(progress)
-        except APIError as exc:
-            if cancelled.is_set():
-                raise Cancelled("The build was cancelled") from None
-            raise ImageBuildFailed(exc.explanation or str(exc)) from None
-        except (DockerException, OSError, ValueError, AttributeError) as exc:
-            if cancelled.is_set():
-                raise Cancelled("The build was cancelled") from None
-            raise EngineUnavailable(f"Lost the Docker engine during the build: {exc}") from None
-        finally:
-            done.set()
-            client.close()
-        if cancelled.is_set():
-            raise Cancelled("The build was cancelled")
         if not image_id:
             raise ImageBuildFailed("The engine finished without an image id")
         return image_id
@@ -207,9 +217,8 @@ class DockerEngine(ContainerEngine):
         repository = repository_of(tag)
         name_tag = tag[len(repository) + 1:] or "latest"
         client = self._client()  # reads the Docker configuration's credentials (DOCKER_CONFIG)
-        done = _cancel_on(client, cancelled)
         digest = None
-        try:
+        with _cancellable_stream(client, cancelled, "push", lambda message: push_error(tag, message)):
             for item in client.push(repository, tag=name_tag, stream=True, decode=True):
                 if "errorDetail" in item or "error" in item:
                     raise push_error(tag, (item.get("errorDetail") or {}).get("message") or item.get("error"))
@@ -217,19 +226,6 @@ class DockerEngine(ContainerEngine):
                 if item.get("status") and not item.get("progressDetail"):
                     layer = f"{item['id']}: " if item.get("id") else ""
                     on_progress(BuildProgress(f"{layer}{item['status']}"))
-        except APIError as exc:
-            if cancelled.is_set():
-                raise Cancelled("The push was cancelled") from None
-            raise push_error(tag, exc.explanation or str(exc)) from None
-        except (DockerException, OSError, ValueError, AttributeError) as exc:
-            if cancelled.is_set():
-                raise Cancelled("The push was cancelled") from None
-            raise EngineUnavailable(f"Lost the Docker engine during the push: {exc}") from None
-        finally:
-            done.set()
-            client.close()
-        if cancelled.is_set():
-            raise Cancelled("The push was cancelled")
         if not digest:
             raise PushFailed(f"The registry did not report a digest for {tag}")
         return f"{repository_of(tag)}@{digest}"

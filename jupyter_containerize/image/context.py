@@ -20,7 +20,6 @@ import jinja2
 
 from .._version import __version__
 from ..errors import ContainerizeError
-from ..lock import render_lock
 
 LABEL_PREFIX = "io.jupyter.containerize"
 VENV = "/opt/venv"

@@ -16,7 +16,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from ..errors import InvalidRequest, LockError
-from ..models import Analysis, Lock, LockedPackage, PackageEdits
+from ..models import Analysis, Lock, PackageEdits
 from . import pip
 from .closure import kernel_closure
 from .index import PackageIndex

@@ -8,7 +8,7 @@ from typing import Optional
 from ..engine import ContainerEngine
 from ..errors import InvalidRequest
 from ..models import ImageDescription, ImagePackage
-from .sbom import LOCK_PATH, SBOM_LABEL, SBOM_PATH
+from .sbom import LOCK_PATH, SBOM_LABEL
 
 PREFIX = "io.jupyter.containerize"
 
