@@ -18,8 +18,9 @@ from typing import Optional, Protocol
 
 from .analysis import KernelEnvironment, analyze_notebook, inspect_interpreter, interpreter_for_kernel
 from .engine import BuildProgress, ContainerEngine
-from .errors import Cancelled, ContainerizeError, NotebookInvalid, NotebookNotFound, VerifyFailed
-from .image import envimage
+from .errors import Cancelled, NotebookInvalid, NotebookNotFound, VerifyFailed
+from .image.envbuild import ensure_environment
+from .image.installed import compiler_for
 from .image.context import ContextSpec, context_tar, labels_for, write_context
 from .image.installer import uv_binary
 from .image.provenance import git_provenance
@@ -112,24 +113,17 @@ def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings
     return PreparedContext(spec, directory, digest)
 
 
-def _split_contexts(engine: ContainerEngine, prepared: PreparedContext, the_lock: Lock, tmp: Path):
-    """(environment image tag, its context tar or None when it exists, the notebook image's
-    context tar) when the environment can be its own image (uv and a local base image), else
-    None: the one self-contained context (as ``export`` writes) is built instead."""
-    spec = prepared.spec
-    if spec.uv is None:
-        return None
+def _environment_image(engine: ContainerEngine, spec: ContextSpec, settings: Settings,
+                       environment: KernelEnvironment, reporter: Reporter, cancelled: threading.Event):
+    """The tag of the lock's environment image (made when missing), or None when the engine
+    can't load images: the self-contained context (as ``export`` writes) is built instead."""
+    compiler = compiler_for(".".join(environment.python_version.split(".")[:2]), environment.executable)
     try:
-        base_id = engine.inspect(spec.base_image).id
-        candidates = [(info.tags[0], info.labels) for info in engine.images(f"{envimage.ENV_LABEL}={base_id}")]
-    except (NotImplementedError, ContainerizeError):
-        return None  # a missing base image is reported by the build itself
-    plan = envimage.plan(the_lock, spec.lock_digest, base_id, spec.wheels, candidates)
-    env_tar = None
-    if not any(tag == plan.tag for tag, _ in candidates):
-        env_tar = context_tar(envimage.write(spec, plan, the_lock, base_id, tmp / "environment"))
-    app = write_context(dataclasses.replace(spec, env_image=plan.tag), tmp / "notebook-image")
-    return plan.tag, env_tar, context_tar(app)
+        return ensure_environment(engine, spec, cache_dir=settings.cache_dir, compiler=compiler,
+                                  on_progress=lambda item: reporter.log(item.message), log=reporter.log,
+                                  cancelled=cancelled)
+    except NotImplementedError:
+        return None
 
 
 def _check(cancelled: threading.Event) -> None:
@@ -172,14 +166,6 @@ def containerize(
         settings.tag_template, notebook=notebook.stem, lock_digest=digest, registry=settings.registry)
 
     reporter.phase("context", "Fetching wheels and writing the build context")
-    with tempfile.TemporaryDirectory(prefix="containerize-context-") as tmp:
-        prepared = prepare_context(notebook, analysis, the_lock, settings, Path(tmp) / "context",
-                                   python_version=environment.python_version)
-        split = _split_contexts(engine, prepared, the_lock, Path(tmp))
-        tar = context_tar(prepared.directory) if split is None else split[2]
-    _check(cancelled)
-
-    reporter.phase("build", f"Building {tag} from {prepared.spec.base_image}")
 
     def on_progress(item: BuildProgress) -> None:
         if item.step and item.steps:
@@ -187,12 +173,15 @@ def containerize(
         else:
             reporter.log(item.message)
 
-    if split is not None and split[1] is not None:
-        env_tag, env_tar, _ = split
-        reporter.log(f"Building the environment image {env_tag}")
-        engine.build(env_tar, env_tag, labels={}, on_progress=on_progress, cancelled=cancelled)
-    elif split is not None:
-        reporter.log(f"Reusing the environment image {split[0]}")
+    with tempfile.TemporaryDirectory(prefix="containerize-context-") as tmp:
+        prepared = prepare_context(notebook, analysis, the_lock, settings, Path(tmp) / "context",
+                                   python_version=environment.python_version)
+        _check(cancelled)
+        reporter.phase("build", f"Building {tag} from {prepared.spec.base_image}")
+        env_tag = _environment_image(engine, prepared.spec, settings, environment, reporter, cancelled)
+        directory = prepared.directory if env_tag is None else write_context(
+            dataclasses.replace(prepared.spec, env_image=env_tag), Path(tmp) / "notebook-image")
+        tar = context_tar(directory)
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     image_id = engine.build(tar, tag, labels={"org.opencontainers.image.created": created},
                             on_progress=on_progress, cancelled=cancelled)

@@ -111,11 +111,12 @@ def test_engine_cancel_stops_the_build_and_tags_nothing(engine):
 
 def test_engine_reports_a_failing_step(engine):
     lines = []
-    with pytest.raises(ImageBuildFailed, match="returned a non-zero code: 3"):
-        engine.build(_context(f"FROM {BASE_IMAGE}\nRUN echo about to fail {time.time_ns()} && exit 3\n"),
+    nonce = time.time_ns()
+    with pytest.raises(ImageBuildFailed, match=rf"^about to fail {nonce} \(the step `RUN echo about .*` exited with status 3\)"):
+        engine.build(_context(f"FROM {BASE_IMAGE}\nRUN echo about to fail {nonce} && exit 3\n"),
                      "containerize-test/fail:1", labels={}, on_progress=lambda p: lines.append(p.message),
                      cancelled=threading.Event())
-    assert any("about to fail" in line for line in lines)
+    assert any("about to fail" in line for line in lines)  # the step's output is streamed too
 
 
 def test_engine_down_is_a_clear_error(tmp_path):

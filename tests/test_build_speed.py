@@ -96,27 +96,6 @@ def test_export_builds_with_plain_docker_build(engine, cache_dir, tmp_path):
     assert check.stdout.strip() == "clean", check.stderr
 
 
-def test_environment_plan_grows_from_the_largest_subset(tmp_path):
-    from jupyter_containerize.image import envimage
-    from jupyter_containerize.models import Lock, LockedPackage
-
-    lock = Lock(notebook="nb", python_version="3.11", platform="linux/amd64", packages=[
-        LockedPackage(name=n, version=v, source="kernel") for n, v in (("six", "1.16.0"), ("rich", "13.7.1"),
-                                                                        ("tabulate", "0.9.0"))])
-    wheels = [tmp_path / "six-1.16.0-py2.py3-none-any.whl", tmp_path / "rich-13.7.1-py3-none-any.whl",
-              tmp_path / "tabulate-0.9.0-py3-none-any.whl"]
-    small = {envimage.PACKAGES_LABEL: "six==1.16.0"}
-    bigger = {envimage.PACKAGES_LABEL: "rich==13.7.1 six==1.16.0"}
-    other = {envimage.PACKAGES_LABEL: "rich==13.7.1 six==1.16.0 numpy==2.0.0"}  # not a subset
-    plan = envimage.plan(lock, "cd" * 32, "sha256:" + "e" * 64, wheels,
-                         [("env:small", small), ("env:bigger", bigger), ("env:other", other)])
-    assert plan.parent == "env:bigger"
-    assert [w.name for w in plan.wheels] == ["tabulate-0.9.0-py3-none-any.whl"]
-    assert plan.tag == "jupyter-containerize-env:" + "cd" * 8 + "-" + "e" * 12
-    fresh = envimage.plan(lock, "cd" * 32, "sha256:" + "e" * 64, wheels, [("env:other", other)])
-    assert fresh.parent is None and len(fresh.wheels) == 3
-
-
 @pytest.mark.engine
 def test_adding_a_package_grows_the_environment_image(engine, cache_dir, tmp_path):
     notebook = write_notebook(tmp_path / "grow.ipynb", "print('grow')")

@@ -7,7 +7,7 @@ import io
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 
 
 @dataclass
@@ -100,6 +100,14 @@ class ContainerEngine(abc.ABC):
     def read_file(self, image: str, path: str) -> Optional[bytes]:
         """The content of ``path`` in ``image`` without running it (None when absent)."""
         raise NotImplementedError(f"{type(self).__name__} cannot read images")
+
+    def image_config(self, image: str) -> bytes:
+        """The image's config JSON, byte for byte (its sha256 is the image id)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot export images")
+
+    def load(self, archive: Iterable[bytes], *, cancelled: threading.Event) -> None:
+        """Load a ``docker save`` archive (layers the engine has may be left out of it)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot load images")
 
     def images(self, label: str) -> list[ImageInfo]:
         """The tagged images carrying ``label``."""

@@ -37,6 +37,10 @@ def parse_build_item(item: dict) -> BuildProgress | None:
     return None
 
 
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _close_connection(response) -> None:
     sock = None
     try:
@@ -126,7 +130,7 @@ class DockerEngine(ContainerEngine):
     def build(self, context: io.BytesIO, tag: str, *, labels, on_progress: Callable[[BuildProgress], None],
               cancelled: threading.Event) -> str:
         client = self._client()
-        image_id, step = None, ""
+        image_id, step, output = None, "", []
         with _cancellable_stream(client, cancelled, "build", ImageBuildFailed):
             stream = client.build(fileobj=context, custom_context=True, tag=tag, labels=labels,
                                   rm=True, forcerm=True, pull=False, decode=True)
@@ -136,12 +140,17 @@ class DockerEngine(ContainerEngine):
                     base = _FROM.match(step)
                     if base:  # the engine's message does not name the image it could not get
                         message = f"Cannot get the base image {base.group(1)}: {message}"
+                    elif output:  # the step's own last words say why; the engine's only that it failed
+                        code = (item.get("errorDetail") or {}).get("code")
+                        message = f"{output[-1]} (the step `{_shorten(step)}` exited with status {code})"
                     raise ImageBuildFailed(message)
                 if "aux" in item and "ID" in item["aux"]:
                     image_id = item["aux"]["ID"]
                 progress = parse_build_item(item)
                 if progress and progress.step:
-                    step = progress.message.split(" : ", 1)[-1]
+                    step, output = progress.message.split(" : ", 1)[-1], []
+                elif progress and not progress.message.startswith((" ---> ", "Removing intermediate")):
+                    output.append(progress.message.strip())
                 if progress:
                     on_progress(progress)
         if not image_id:
@@ -188,6 +197,33 @@ class DockerEngine(ContainerEngine):
         from .docker_run import read_image_file
 
         return read_image_file(self._client, image, path)
+
+    def image_config(self, image: str) -> bytes:
+        from ..image.layer import config_from_save
+
+        client = self._client()
+        try:
+            return config_from_save(client.get_image(image, chunk_size=1 << 20))
+        except ImageNotFound:
+            raise NotFound(f"No image {image}") from None
+        except (DockerException, OSError) as exc:
+            raise EngineUnavailable(f"The Docker engine does not answer: {exc}") from None
+        finally:
+            client.close()
+
+    def load(self, archive, *, cancelled: threading.Event) -> None:
+        def until_cancelled():
+            for chunk in archive:
+                if cancelled.is_set():
+                    raise Cancelled("The build was cancelled")
+                yield chunk
+
+        client = self._client()
+        refused = "The engine refused the environment image: {}".format
+        with _cancellable_stream(client, cancelled, "build", lambda message: ImageBuildFailed(refused(message))):
+            for item in client.load_image(until_cancelled()) or ():
+                if "errorDetail" in item or "error" in item:
+                    raise ImageBuildFailed(refused((item.get("errorDetail") or {}).get("message") or item.get("error")))
 
     def images(self, label: str):
         client = self._client()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import shutil
 import tarfile
@@ -25,6 +26,22 @@ LABEL_PREFIX = "io.jupyter.containerize"
 VENV = "/opt/venv"
 USER, UID = "jovyan", 1000
 WORKDIR = "/home/jovyan/work"
+# How the image runs: the Dockerfile and the environment image's config both say this.
+RUNTIME_ENV = {
+    "PATH": f"{VENV}/bin:$PATH",
+    "PYTHONUNBUFFERED": "1",
+    "HOME": f"/home/{USER}",
+    "IPYTHONDIR": "/tmp/ipython",
+    "JUPYTER_RUNTIME_DIR": "/tmp/jupyter-runtime",
+    "MPLCONFIGDIR": "/tmp/matplotlib",
+    "MPLBACKEND": "agg",
+}
+ENTRYPOINT = ["python", "/opt/containerize/run.py", "--output", "/out"]
+
+
+def runtime_config() -> dict:
+    """The runtime part of an image config (see ``layer.child_config``)."""
+    return {"Env": RUNTIME_ENV, "User": str(UID), "WorkingDir": WORKDIR, "Entrypoint": ENTRYPOINT}
 
 
 @dataclass(frozen=True)
@@ -80,6 +97,7 @@ def render_dockerfile(spec: ContextSpec) -> str:
         notebook_name=spec.notebook.name,
         base_image=spec.base_image,
         venv=VENV, user=USER, uid=UID, workdir=WORKDIR,
+        runtime_env=list(RUNTIME_ENV.items()), entrypoint=json.dumps(ENTRYPOINT),
         system_packages=sorted(spec.system_packages),
         files=bool(spec.files),
         uv=spec.uv is not None,

@@ -1,30 +1,35 @@
-"""The locked environment as its own image, keyed by the lock digest and the base image.
+"""The locked environment as its own image: a prepared base plus a layer of installed packages.
 
-A notebook image then copies ``/opt/venv`` from it, so its build context holds only the
-runner, the files and the notebook (a tiny upload), and a new notebook with a lock seen
-before reuses the environment as it is. A lock that only adds packages to an existing
-environment image grows from it: only the missing wheels are sent and installed. Rendering
-is pure; the pipeline does the I/O.
+The prepared base (``Dockerfile.base.j2``: system packages, an empty virtual environment, the
+user) is built by the engine and cached by its layer cache. The environment image adds one
+layer assembled on the host from installed wheels (``installed.py``, ``layer.py``), keyed by
+the lock digest and the prepared base. A lock that only adds packages to an existing
+environment image grows from it: the new layer holds only the missing packages. A notebook
+image is then ``FROM`` the environment image with the runner, files and notebook on top.
+Rendering and planning are pure; ``envbuild.py`` does the I/O.
 """
 
 from __future__ import annotations
 
-import shutil
+import functools
+import hashlib
+import io
+import tarfile
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Iterable, Optional
 
 import jinja2
-from importlib import resources
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
 from .._version import __version__
-from ..models import Lock
-from .context import LABEL_PREFIX, VENV, ContextSpec, _dockerquote, write_environment_files
+from ..lock.wheelhouse import file_sha256
+from .context import LABEL_PREFIX, UID, USER, VENV, WORKDIR, ContextSpec
 
-ENV_LABEL = f"{LABEL_PREFIX}.env-base"  # the base image id the environment was built on
-PACKAGES_LABEL = f"{LABEL_PREFIX}.env-packages"  # sorted name==version, space separated
+ENV_LABEL = f"{LABEL_PREFIX}.env-base"  # the prepared base image id the environment was built on
+PACKAGES_LABEL = f"{LABEL_PREFIX}.env-packages"  # sorted name==version#sha256-prefix, space separated
 ENV_REPOSITORY = "jupyter-containerize-env"
 
 
@@ -32,71 +37,80 @@ ENV_REPOSITORY = "jupyter-containerize-env"
 class EnvPlan:
     tag: str
     parent: Optional[str]  # the environment image it grows from, if any
-    wheels: tuple[Path, ...]  # the wheels to send (only the missing ones when growing)
+    wheels: tuple[Path, ...]  # the wheels its new layer installs (only the missing ones when growing)
 
 
 def pin(name: str, version: str) -> str:
     return f"{canonicalize_name(name)}=={Version(version)}"
 
 
-def packages_of(lock: Lock) -> frozenset[str]:
-    return frozenset(pin(p.name, p.version) for p in lock.packages)
+def artifact(wheel: Path) -> str:
+    """``name==version#sha256-prefix``: a package as installed, content included (a local
+    package rebuilt with changes keeps its version but not its hash)."""
+    name, version, *_ = parse_wheel_filename(wheel.name)
+    stat = wheel.stat()
+    return f"{pin(str(name), str(version))}#{_sha256(str(wheel), stat.st_size, stat.st_mtime_ns)[:16]}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
+    return file_sha256(Path(path))
 
 
 def env_tag(lock_digest: str, base_id: str) -> str:
     return f"{ENV_REPOSITORY}:{lock_digest[:16]}-{base_id.split(':')[-1][:12]}"
 
 
-def plan(lock: Lock, lock_digest: str, base_id: str, wheels: Iterable[Path],
-         candidates: Iterable[tuple[str, dict]]) -> EnvPlan:
-    """What to build: ``candidates`` are (tag, labels) of existing environment images on the
-    same base; the largest whose packages are all in the lock becomes the parent."""
-    wanted = packages_of(lock)
-    best, best_size = None, 0
-    for tag, labels in candidates:
+def base_tag(dockerfile: str) -> str:
+    """The prepared base's tag; it moves with the base image's, the id tells them apart."""
+    return f"{ENV_REPOSITORY}:base-{hashlib.sha256(dockerfile.encode()).hexdigest()[:16]}"
+
+
+def plan(lock_digest: str, base_id: str, wheels: Iterable[Path], candidates: Iterable[tuple[str, dict]]) -> EnvPlan:
+    """What to build: ``candidates`` are (tag, labels) of existing images on the same prepared
+    base. The largest environment image whose packages are all wanted becomes the parent (the
+    first tag in sorted order among equals); one holding them all is reused as it is. Notebook
+    images inherit the labels, so only this repository's tags count."""
+    wanted = {artifact(w): w for w in sorted(wheels)}
+    best, best_have = None, frozenset()
+    for tag, labels in sorted(candidates):
+        if not tag.startswith(f"{ENV_REPOSITORY}:") or tag.startswith(f"{ENV_REPOSITORY}:base-"):
+            continue
         have = frozenset((labels.get(PACKAGES_LABEL) or "").split())
-        if have and have <= wanted and len(have) > best_size:
-            best, best_size = (tag, have), len(have)
-    wheels = tuple(sorted(wheels))
-    if best is None:
-        return EnvPlan(env_tag(lock_digest, base_id), None, wheels)
-    missing = tuple(w for w in wheels if _wheel_pin(w) not in best[1])
-    return EnvPlan(env_tag(lock_digest, base_id), best[0], missing)
+        if have and have <= wanted.keys() and len(have) > len(best_have):
+            best, best_have = tag, have
+    if best is not None and best_have == wanted.keys():
+        return EnvPlan(best, best, ())
+    missing = tuple(w for key, w in wanted.items() if key not in best_have)
+    return EnvPlan(env_tag(lock_digest, base_id), best, missing)
 
 
-def _wheel_pin(wheel: Path) -> str:
-    name, version, *_ = parse_wheel_filename(wheel.name)
-    return pin(str(name), str(version))
-
-
-def labels(lock: Lock, lock_digest: str, base_id: str) -> dict[str, str]:
+def labels(wheels: Iterable[Path], lock_digest: str, base_id: str) -> dict[str, str]:
     return {
         ENV_LABEL: base_id,
-        PACKAGES_LABEL: " ".join(sorted(packages_of(lock))),
+        PACKAGES_LABEL: " ".join(sorted(artifact(w) for w in wheels)),
         f"{LABEL_PREFIX}.lock-digest": f"sha256:{lock_digest}",
         f"{LABEL_PREFIX}.version": __version__,
     }
 
 
-def render(spec: ContextSpec, env: EnvPlan, lock: Lock, base_id: str) -> str:
+def render_base(spec: ContextSpec) -> str:
+    """The prepared base's Dockerfile: fails with a clear message when the base image's
+    Python is not the kernel's major.minor."""
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
-    environment.filters["dockerquote"] = _dockerquote
-    template = environment.from_string(resources.files(__package__).joinpath("Dockerfile.env.j2").read_text())
-    return template.render(version=__version__, parent=env.parent or "", base_image=spec.base_image, venv=VENV,
-                           labels=sorted(labels(lock, spec.lock_digest, base_id).items()))
+    template = environment.from_string(resources.files(__package__).joinpath("Dockerfile.base.j2").read_text())
+    return template.render(version=__version__, base_image=spec.base_image, venv=VENV, user=USER, uid=UID,
+                           workdir=WORKDIR, system_packages=sorted(spec.system_packages),
+                           python=".".join(spec.python_version.split(".")[:2]))
 
 
-def write(spec: ContextSpec, env: EnvPlan, lock: Lock, base_id: str, dest: Path) -> Path:
-    """The environment image's context: Dockerfile, lock, wheels (and uv for a new one)."""
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
-    (dest / "Dockerfile").write_text(render(spec, env, lock, base_id))
-    write_environment_files(spec if env.parent is None else _without_uv(spec), dest, env.wheels)
-    return dest
-
-
-def _without_uv(spec: ContextSpec) -> ContextSpec:
-    from dataclasses import replace
-
-    return replace(spec, uv=None)
+def base_context(dockerfile: str) -> io.BytesIO:
+    """The prepared base's build context: its Dockerfile alone."""
+    buffer = io.BytesIO()
+    data = dockerfile.encode()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        info = tarfile.TarInfo("Dockerfile")
+        info.size, info.mode, info.mtime = len(data), 0o644, 0
+        tar.addfile(info, io.BytesIO(data))
+    buffer.seek(0)
+    return buffer

@@ -1,0 +1,78 @@
+"""Find or make the environment image of a lock on the engine (the plan is ``envimage.py``).
+
+1. Build the prepared base (system packages, empty venv, user): the engine's layer cache
+   makes this a no-op after the first time on a base image.
+2. Pick the environment image to grow from, if any, among those on this prepared base.
+3. Install the wheels its layer needs once on the host (``installed.py``), concatenate their
+   segments into one layer and load ``parent + layer`` into the engine (``layer.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from pathlib import Path
+from typing import Callable, Optional
+
+from ..engine.base import BuildProgress, ContainerEngine
+from . import envimage
+from .context import ContextSpec, runtime_config
+from .installed import InstalledWheels, members_of
+from .layer import LoadArchive, image_id, plan_layer
+
+
+def ensure_environment(engine: ContainerEngine, spec: ContextSpec, *, cache_dir: Path,
+                       compiler: Optional[str], on_progress: Callable[[BuildProgress], None],
+                       log: Callable[[str], None], cancelled: threading.Event) -> str:
+    """The tag of the environment image of ``spec``'s wheels on its base, made when missing."""
+    dockerfile = envimage.render_base(spec)
+    base_id = engine.build(envimage.base_context(dockerfile), envimage.base_tag(dockerfile), labels={},
+                           on_progress=on_progress, cancelled=cancelled)
+    candidates = [(tag, info.labels) for info in engine.images(f"{envimage.ENV_LABEL}={base_id}")
+                  for tag in info.tags]
+    plan = envimage.plan(spec.lock_digest, base_id, spec.wheels, candidates)
+    if any(tag == plan.tag for tag, _ in candidates):
+        log(f"Reusing the environment image {plan.tag}")
+        return plan.tag
+    parent = plan.parent or base_id
+    log(f"Building the environment image {plan.tag}")
+    log(f"Installing {len(plan.wheels)} of {len(spec.wheels)} packages"
+        + (f" on top of {plan.parent}" if plan.parent else ""))
+    minor = ".".join(spec.python_version.split(".")[:2])
+    segments = InstalledWheels(cache_dir / "installed", minor, compiler).segments(plan.wheels)
+    layer = plan_layer([(segment, members_of(segment)) for segment in segments])
+    configs = _ConfigCache(cache_dir / "image-configs")
+    archive = LoadArchive(configs.get(engine, parent), layer, plan.tag,
+                          labels=envimage.labels(spec.wheels, spec.lock_digest, base_id), runtime=runtime_config(),
+                          created_by=f"jupyter-containerize: {len(plan.wheels)} installed packages")
+    log(f"Loading the environment layer ({layer.size / 1e6:.0f} MB)")
+    engine.load(archive.chunks(), cancelled=cancelled)
+    configs.put(archive.config)
+    return plan.tag
+
+
+class _ConfigCache:
+    """Image configs by image id: the engine hands them out only inside a whole ``docker
+    save``, so each is read once; an entry counts only when its sha256 is the id."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def get(self, engine: ContainerEngine, image: str) -> bytes:
+        wanted = engine.inspect(image).id
+        path = self.root / f"{wanted.split(':')[-1]}.json"
+        if path.is_file():
+            data = path.read_bytes()
+            if image_id(data) == wanted:
+                return data
+        data = engine.image_config(wanted)
+        self.put(data)
+        return data
+
+    def put(self, config: bytes) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        name = hashlib.sha256(config).hexdigest()
+        tmp = self.root / f".{name}.{os.getpid()}.{threading.get_ident()}.tmp"
+        tmp.write_bytes(config)
+        tmp.replace(self.root / f"{name}.json")

@@ -1,0 +1,177 @@
+"""An image made without a builder: a parent image plus one layer assembled from tar segments.
+
+The layer is the concatenation of the segments (``installed.py``), each path once, and the
+end-of-archive marker; its digest (the *diff id*) follows from its bytes, the image's config
+from the parent's config, the diff id, the labels and the runtime settings, and the image id
+from the config. The engine
+loads the result as a ``docker save`` archive that holds only the new layer: the parent's
+layers are already there (``docker load`` skips layers it has). Everything is deterministic,
+so the same packages on the same parent give the same image id. Pure apart from the files
+it is given.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import json
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional, Sequence
+
+EPOCH = "1970-01-01T00:00:00Z"  # fixed times keep the image id a function of its content
+_BLOCK = 1 << 20
+
+
+Segment = tuple[Path, Sequence[tuple[str, int, int]]]  # a tar segment, its members' (name, start, end)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A layer tar made of byte ranges of segments plus the end-of-archive marker."""
+
+    ranges: tuple[tuple[Path, int, int], ...]
+    size: int
+
+
+def plan_layer(segments: Sequence[Segment]) -> Layer:
+    """Each path once: the first package to bring a path (a shared directory, a namespace
+    package) keeps it, as the engine refuses a layer with duplicate paths."""
+    seen: set[str] = set()
+    ranges = tuple((path, start, end) for path, members in segments for start, end in _ranges(members, seen))
+    return Layer(ranges, sum(end - start for _, start, end in ranges) + 2 * tarfile.BLOCKSIZE)
+
+
+def _ranges(members: Sequence[tuple[str, int, int]], seen: set[str]) -> Iterator[tuple[int, int]]:
+    """The byte ranges of the members not seen yet, adjacent ones merged."""
+    current = None
+    for name, start, end in members:
+        key = name.rstrip("/")
+        if key in seen:
+            continue
+        seen.add(key)
+        if current and current[1] == start:
+            current = (current[0], end)
+        else:
+            if current:
+                yield current
+            current = (start, end)
+    if current:
+        yield current
+
+
+def layer_bytes(layer: Layer) -> Iterator[bytes]:
+    for path, start, end in layer.ranges:
+        with path.open("rb") as handle:
+            handle.seek(start)
+            remaining = end - start
+            while remaining:
+                block = handle.read(min(_BLOCK, remaining))
+                if not block:
+                    raise ValueError(f"{path} ends before its index says")
+                remaining -= len(block)
+                yield block
+    yield b"\0" * (2 * tarfile.BLOCKSIZE)
+
+
+def child_config(parent_config: bytes, diff_id: str, *, labels: dict[str, str], created_by: str,
+                 runtime: Optional[dict] = None) -> bytes:
+    """The config of the image ``parent + layer``, with ``labels`` added and the ``runtime``
+    settings (``Env`` as a dict merged into the parent's, ``User``, ``WorkingDir``,
+    ``Entrypoint``, ``Cmd``) set."""
+    config = json.loads(parent_config)
+    child = {key: config[key] for key in ("architecture", "os", "variant") if key in config}
+    settings = copy.deepcopy(config.get("config") or {})
+    settings["Labels"] = {**(settings.get("Labels") or {}), **labels}
+    for key, value in (runtime or {}).items():
+        if key == "Env":
+            env = dict(item.split("=", 1) for item in settings.get("Env") or [])
+            env.update({name: v.replace("$PATH", env.get("PATH", "")) for name, v in value.items()})
+            settings["Env"] = [f"{name}={v}" for name, v in env.items()]
+        else:
+            settings[key] = value
+    child["config"] = settings
+    child["created"] = EPOCH
+    child["history"] = [*config.get("history", []), {"created": EPOCH, "created_by": created_by}]
+    rootfs = config.get("rootfs") or {"type": "layers", "diff_ids": []}
+    child["rootfs"] = {"type": "layers", "diff_ids": [*rootfs.get("diff_ids", []), diff_id]}
+    return json.dumps(child, sort_keys=True, separators=(",", ":")).encode()
+
+
+def image_id(config: bytes) -> str:
+    return f"sha256:{hashlib.sha256(config).hexdigest()}"
+
+
+class LoadArchive:
+    """The ``docker save`` archive of ``parent + layer``, streamed, with only the new layer's
+    tar in it. The layer goes first and is hashed on the way; its config follows (the engine
+    reads the archive whole before it looks at the manifest). ``config`` is set at the end."""
+
+    def __init__(self, parent_config: bytes, layer: Layer, tag: str, **config_options):
+        self.parent_config, self.layer, self.tag, self.options = parent_config, layer, tag, config_options
+        self.config: Optional[bytes] = None
+
+    def chunks(self) -> Iterator[bytes]:
+        digest = hashlib.sha256()
+        layer_name = "layer/layer.tar"
+        yield _header(layer_name, self.layer.size)
+        for block in layer_bytes(self.layer):
+            digest.update(block)
+            yield block
+        yield _padding(self.layer.size)
+        self.config = child_config(self.parent_config, f"sha256:{digest.hexdigest()}", **self.options)
+        parents = json.loads(self.parent_config).get("rootfs", {}).get("diff_ids", [])
+        # The parent's layers are named but not sent: the engine has them.
+        layers = [f"{d.split(':')[1]}/layer.tar" for d in parents] + [layer_name]
+        config_name = f"{image_id(self.config).split(':')[1]}.json"
+        manifest = json.dumps([{"Config": config_name, "RepoTags": [self.tag], "Layers": layers}]).encode()
+        yield _member_bytes(config_name, self.config)
+        yield _member_bytes("manifest.json", manifest)
+        yield b"\0" * (2 * tarfile.BLOCKSIZE)
+
+
+def _header(name: str, size: int) -> bytes:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode, info.mtime = size, 0o644, 0
+    return info.tobuf(format=tarfile.PAX_FORMAT)
+
+
+def _padding(size: int) -> bytes:
+    return b"\0" * (-size % tarfile.BLOCKSIZE)
+
+
+def _member_bytes(name: str, data: bytes) -> bytes:
+    return _header(name, len(data)) + data + _padding(len(data))
+
+
+def config_from_save(chunks: Iterator[bytes]) -> bytes:
+    """The config of the one image in a ``docker save`` stream (its layers are skipped)."""
+    members: dict[str, bytes] = {}
+    with tarfile.open(fileobj=_ChunkReader(chunks), mode="r|") as tar:
+        for member in tar:
+            if member.isfile() and member.name.endswith(".json") and "/" not in member.name:
+                members[member.name] = tar.extractfile(member).read()
+    manifest = json.loads(members["manifest.json"])
+    return members[manifest[0]["Config"]]
+
+
+class _ChunkReader(io.RawIOBase):
+    def __init__(self, chunks: Iterator[bytes]):
+        self._chunks = iter(chunks)
+        self._buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:
+        while not self._buffer:
+            try:
+                self._buffer = next(self._chunks)
+            except StopIteration:
+                return 0
+        n = min(len(target), len(self._buffer))
+        target[:n] = self._buffer[:n]
+        self._buffer = self._buffer[n:]
+        return n
