@@ -1,13 +1,15 @@
 """The lock against a real kernel venv: exact closure, no resolver when the kernel has
-everything, hashes for every Linux artifact, non-index sources shipped as wheels, an sdist-only
-package built on the host, linux/arm64 from this amd64 host, and a fresh install with
-``--require-hashes`` that reproduces the lock."""
+everything, hashes for every Linux artifact, non-index sources shipped as wheels (a git commit
+written as ``name==version`` + hash + ``# from`` comment), an sdist-only package built on the
+host, sdist-only packages that only the resolver finds built likewise (or named when they do
+not build), linux/arm64 from this amd64 host, and a fresh install with ``--require-hashes``
+that reproduces the lock."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -16,29 +18,15 @@ from packaging.utils import canonicalize_name
 from jupyter_containerize import pipeline
 from jupyter_containerize.errors import LockError
 from jupyter_containerize.lock import make_lock, pip, render_lock
+from jupyter_containerize.lock.wheelhouse import file_sha256
 from jupyter_containerize.models import Analysis, PackageEdits, PythonInfo, Requirement
 
 from .conftest import write_notebook
+from .local_packages import git_commit_all, sdist, tiny_package
 
 pytestmark = pytest.mark.network
 
 PIP = ["-m", "pip", "install", "-q", "--disable-pip-version-check"]
-
-
-def _tiny_package(root: Path, name: str, requires: str = "") -> Path:
-    folder = root / name
-    (folder / name).mkdir(parents=True)
-    (folder / name / "__init__.py").write_text("VALUE = 1\n")
-    (folder / "pyproject.toml").write_text(textwrap.dedent(f"""\
-        [build-system]
-        requires = ["setuptools>=61"]
-        build-backend = "setuptools.build_meta"
-        [project]
-        name = "{name}"
-        version = "0.1.0"
-        dependencies = [{requires}]
-        """))
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -53,18 +41,14 @@ def kernel(tmp_path_factory):
     python = str(venv / "bin" / "python")
     subprocess.run([python, *PIP, "requests==2.32.3", "pysocks", "click==8.1.7", "colorama", "pytest",
                     "docopt==0.6.2", "ipykernel", "nbclient", "setuptools>=68", "wheel"], check=True)
-    editable = _tiny_package(root / "src", "tinyedit", '"idna"')
+    editable = tiny_package(root / "src", "tinyedit", '"idna"')
     subprocess.run([python, *PIP, "--no-build-isolation", "-e", str(editable)], check=True)
-    repo = _tiny_package(root / "src", "tinyvcs")
-    git = ["git", "-C", str(repo), "-c", "user.email=t@example.com", "-c", "user.name=t"]
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    subprocess.run([*git, "add", "."], check=True)
-    subprocess.run([*git, "commit", "-qm", "tiny"], check=True)
-    commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    repo = tiny_package(root / "src", "tinyvcs")
+    commit = git_commit_all(repo)
     subprocess.run([python, *PIP, "--no-build-isolation", f"git+file://{repo}@{commit}"], check=True)
     wheels = root / "dist"
     subprocess.run([python, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheels),
-                    str(_tiny_package(root / "src", "tinywheel"))], check=True)
+                    str(tiny_package(root / "src", "tinywheel"))], check=True)
     subprocess.run([python, *PIP, str(next(wheels.glob("tinywheel-*.whl")))], check=True)
     notebook = write_notebook(root / "nb.ipynb", "import requests\nimport click", "import docopt",
                               "import tinyedit, tinyvcs, tinywheel")
@@ -111,6 +95,72 @@ def test_non_index_sources_and_sdists_are_shipped_as_wheels(kernel, cache_dir):
         assert (cache_dir / "wheels" / pins[name].wheel).is_file()
     text = render_lock(lock)
     assert f"# from tinyvcs @ git+file://" in text and "# shipped in the build context: wheels/tinyedit-" in text
+
+
+def test_a_vcs_install_is_locked_by_version_and_wheel_hash_with_its_commit_in_a_comment(kernel, cache_dir):
+    """pip refuses VCS references under --require-hashes, so the commit is built into a wheel
+    on the host and the lock pins ``name==version`` by that wheel's hash; the commit is kept in
+    a comment (README, "lock")."""
+    _, _, commit = kernel
+    lock = _lock(kernel, cache_dir)
+    tinyvcs = next(p for p in lock.packages if p.name == "tinyvcs")
+    wheel = cache_dir / "wheels" / tinyvcs.wheel
+    assert tinyvcs.hashes == [f"sha256:{file_sha256(wheel)}"]
+    lines = render_lock(lock).splitlines()
+    start = lines.index("tinyvcs==0.1.0 \\")
+    block = lines[start:start + 5]
+    assert block[1] == f"    --hash=sha256:{file_sha256(wheel)}"
+    origin = next(line for line in block if line.startswith("    # from "))
+    assert origin.startswith("    # from tinyvcs @ git+file:///") and origin.endswith(f"@{commit}")
+    assert f"    # shipped in the build context: wheels/{tinyvcs.wheel}" in block
+    assert not any(line.startswith("tinyvcs @") or "git+" in line.split("#")[0] for line in lines)
+
+
+@pytest.fixture
+def sdist_links(tmp_path, monkeypatch) -> Path:
+    """A --find-links folder of sdists only, added to the host's pip configuration."""
+    links = tmp_path / "links"
+    sdist(links, "tinysdist", "0.1.0")
+    sdist(links, "tinysdist", "0.2.0", '"tinysdep>=0.1"')
+    sdist(links, "tinysdep", "0.1.0")
+    sdist(links, "tinybroken", "0.1.0", broken=True)
+    monkeypatch.setenv("PIP_FIND_LINKS", f"{os.environ.get('PIP_FIND_LINKS', '')} {links}".strip())
+    return links
+
+
+def test_sdist_only_packages_the_resolver_finds_are_built_and_shipped(kernel, cache_dir, sdist_links, tmp_path):
+    # the kernel lacks tinysdist; its only files (and its dependency's) are sdists
+    lock = _lock(kernel, cache_dir, edits=PackageEdits(add=["tinysdist"]))
+    pins = {p.name: p for p in lock.packages}
+    for name, version, reason in (("tinysdist", "0.2.0", "added by you"), ("tinysdep", "0.1.0", "via tinysdist")):
+        pin = pins[name]
+        assert (pin.version, pin.group, pin.reasons) == (version, "notebook", [reason])
+        assert pin.source in ("user", "resolver") and pin.origin == "sdist on the index, built on the host"
+        assert pin.wheel == f"{name}-{version}-py3-none-any.whl"
+        sdist = sdist_links / f"{name}-{version}.tar.gz"
+        wheel = cache_dir / "wheels" / pin.wheel
+        assert pin.hashes == [f"sha256:{file_sha256(wheel)}", f"sha256:{file_sha256(sdist)}"]
+    # the two pins install offline from the shipped wheels with --require-hashes
+    lock_file = tmp_path / "sdist.lock"
+    lock_file.write_text(render_lock(lock.model_copy(update={
+        "packages": [pins["tinysdist"], pins["tinysdep"]]})))
+    venv = tmp_path / "fresh"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), *PIP[2:], "--no-index",
+                    "--require-hashes", "--no-deps", "--find-links", str(cache_dir / "wheels"),
+                    "-r", str(lock_file)], check=True)
+    out = subprocess.run([str(venv / "bin" / "python"), "-c", "import tinysdist, tinysdep; print(tinysdist.VERSION)"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "0.2.0"
+
+
+def test_an_sdist_that_does_not_build_fails_the_lock_naming_it(kernel, cache_dir, sdist_links):
+    with pytest.raises(LockError) as failed:
+        _lock(kernel, cache_dir, edits=PackageEdits(add=["tinybroken"]))
+    message = str(failed.value)
+    assert "tinybroken==0.1.0 has no wheel for linux/amd64, only an sdist (tinybroken-0.1.0.tar.gz)" in message
+    assert "cannot be built on the host: Building a wheel of tinybroken==0.1.0 failed" in message
+    assert "tinybroken does not build here: missing libfoo" in message  # the build's own words
 
 
 def test_lock_installs_into_a_fresh_venv_with_require_hashes(kernel, cache_dir, tmp_path):

@@ -1,13 +1,15 @@
 """jupyter-scheduler integration on the real engine: our images are its environments, a job
 created through its REST API runs in the chosen image and its output notebook is where
-jupyter-scheduler shows it, a failure names the cell, and a job definition with a schedule
-fires when its time comes (the clock is moved, not waited for)."""
+jupyter-scheduler shows it, a failure names the cell, a job definition with a schedule
+fires when its time comes (the clock is moved, not waited for), and stopping a running job
+removes its container."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import shutil
+import time
 
 import pytest
 
@@ -19,6 +21,7 @@ pytestmark = pytest.mark.engine
 
 ENV = "jupyter_containerize.scheduler.ImageEnvironmentManager"
 EXEC = "jupyter_containerize.scheduler.ImageExecutionManager"
+SCHED = "jupyter_containerize.scheduler.ImageScheduler"
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +39,8 @@ def jp_server_config(jp_server_config, tmp_path):
     return {
         "ServerApp": {"jpserver_extensions": {"jupyter_containerize": True, "jupyter_scheduler": True},
                       "allow_unauthenticated_access": False},
-        "SchedulerApp": {"db_url": f"sqlite:///{tmp_path}/scheduler.sqlite", "environment_manager_class": ENV},
+        "SchedulerApp": {"db_url": f"sqlite:///{tmp_path}/scheduler.sqlite", "environment_manager_class": ENV,
+                         "scheduler_class": SCHED},
         "Scheduler": {"execution_manager_class": EXEC, "staging_path": str(tmp_path / "staging")},
         "BaseTaskRunner": {"poll_interval": 3600},
     }
@@ -61,6 +65,15 @@ async def test_images_are_environments(jp_fetch, jobs_image):
     ours = {e["name"]: e for e in envs}
     assert ours[jobs_image]["metadata"]["notebook"] == "jobs.ipynb"
     assert [f["name"] for f in ours[jobs_image]["output_formats"]] == ["ipynb", "html"]
+
+
+async def test_the_create_job_form_gets_its_config(jp_fetch):
+    # the form asks for it first; jupyter-scheduler calls `cls.supported_features(cls)`
+    config = await _json(jp_fetch, "scheduler", "config")
+    features = config["supported_features"]
+    assert features["stop_job"] is True and features["job_definition"] is True
+    assert features["tags"] is False
+    assert config["manage_environments_command"] == "jupyter containerize build NOTEBOOK"
 
 
 async def test_a_job_runs_in_the_image_and_its_notebook_is_shown(jp_fetch, jp_root_dir, jobs_image, jobs_notebook,
@@ -120,3 +133,48 @@ async def test_a_scheduled_definition_fires(jp_fetch, jp_root_dir, jp_serverapp,
     job = await _finished(jp_fetch, jobs["jobs"][0]["job_id"])
     assert job["status"] == "COMPLETED", job.get("status_message")
     assert runner.cache.get(definition_id).next_run_time == next_run  # and the next run is queued again
+
+
+async def test_stopping_a_job_removes_its_container(jp_fetch, jp_root_dir, jp_serverapp, jobs_image, jobs_notebook):
+    import docker
+    import psutil
+    from jupyter_scheduler.orm import Job
+
+    from jupyter_containerize.scheduler.execution import job_label
+
+    shutil.copy(jobs_notebook, jp_root_dir / "jobs.ipynb")
+    created = await _json(jp_fetch, "scheduler", "jobs", method="POST", body=json.dumps({
+        "input_uri": "jobs.ipynb", "runtime_environment_name": jobs_image, "name": "sleepy",
+        "parameters": {"sleep": "600"}, "output_formats": ["ipynb"]}))
+    job_id = created["job_id"]
+    client = docker.APIClient()
+    try:
+        for _ in range(240):  # the job's process starts, then its container
+            running = client.containers(filters={"label": job_label(job_id), "status": "running"})
+            job = await _json(jp_fetch, "scheduler", "jobs", job_id)
+            if running and job["status"] == "IN_PROGRESS":
+                break
+            await asyncio.sleep(0.5)
+        else:
+            raise AssertionError(f"no running container for job {job_id} ({job['status']})")
+        with jp_serverapp.web_app.settings["scheduler"].db_session() as session:
+            pid = session.query(Job).filter(Job.job_id == job_id).one().pid
+        assert psutil.Process(pid).is_running()
+        started = time.monotonic()
+        await jp_fetch("scheduler", "jobs", job_id, method="PATCH", body=json.dumps({"status": "STOPPED"}))
+        took = time.monotonic() - started
+        print(f"stop took {took:.2f} s")
+        assert took < 5, took  # SIGKILL and `docker rm -f`: no 10 s SIGTERM grace period
+        # the stop returns once the container is gone, running or not
+        assert client.containers(all=True, filters={"label": job_label(job_id)}) == []
+        job = await _json(jp_fetch, "scheduler", "jobs", job_id)
+        assert job["status"] == "STOPPED" and job["end_time"], job
+        # the job's process is dead (nothing left to write FAILED or start another container)
+        children = {p.pid: p for p in psutil.Process().children(recursive=True)}
+        assert pid not in children or children[pid].status() == psutil.STATUS_ZOMBIE
+        await asyncio.sleep(2)
+        assert (await _json(jp_fetch, "scheduler", "jobs", job_id))["status"] == "STOPPED"
+    finally:
+        for leftover in client.containers(all=True, filters={"label": job_label(job_id)}):
+            client.remove_container(leftover["Id"], v=True, force=True)
+        client.close()

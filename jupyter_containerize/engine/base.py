@@ -90,12 +90,19 @@ class ContainerEngine(abc.ABC):
         on_output: Callable[[str], None] = lambda line: None,
         stop: Optional[threading.Event] = None,
         read_only: bool = True,
+        labels: Optional[dict[str, str]] = None,
     ) -> int:
         """Run ``image`` with ``args`` appended to its entrypoint, the root filesystem
         read-only apart from ``/tmp`` and ``/out``; stream its output lines to ``on_output``;
         copy ``/out`` into ``output`` when it exits; return its exit status. Setting ``stop``
-        sends SIGTERM (the runner then writes its output and exits)."""
+        sends SIGTERM (the runner then writes its output and exits). ``labels`` go on the
+        container, so another process can find it (see :meth:`remove_containers`)."""
         raise NotImplementedError(f"{type(self).__name__} cannot run images")
+
+    def remove_containers(self, label: str) -> list[str]:
+        """Kill and remove every container carrying ``label`` (``key=value`` or ``key``), with
+        its anonymous volumes; return their ids. For runs whose own process is gone."""
+        raise NotImplementedError(f"{type(self).__name__} cannot remove containers")
 
     def read_file(self, image: str, path: str) -> Optional[bytes]:
         """The content of ``path`` in ``image`` without running it (None when absent)."""

@@ -187,11 +187,16 @@ class DockerEngine(ContainerEngine):
     # Running and reading images: see ContainerEngine.run / read_file / images.
 
     def run(self, image, args=(), *, output, environment=None, on_output=lambda line: None,
-            stop=None, read_only=True) -> int:
+            stop=None, read_only=True, labels=None) -> int:
         from .docker_run import run_container
 
         return run_container(self._client, image, list(args), output=output, environment=environment or {},
-                             on_output=on_output, stop=stop, read_only=read_only)
+                             on_output=on_output, stop=stop, read_only=read_only, labels=labels)
+
+    def remove_containers(self, label: str) -> list[str]:
+        from .docker_run import remove_containers
+
+        return remove_containers(self._client, label)
 
     def read_file(self, image: str, path: str):
         from .docker_run import read_image_file

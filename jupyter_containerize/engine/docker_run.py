@@ -51,7 +51,8 @@ def _extract(stream, dest: Path, strip: str) -> None:
 
 def run_container(client_factory: Callable, image: str, args: list[str], *, output: Path,
                   environment: dict[str, str], on_output: Callable[[str], None],
-                  stop: Optional[threading.Event], read_only: bool) -> int:
+                  stop: Optional[threading.Event], read_only: bool,
+                  labels: Optional[dict[str, str]] = None) -> int:
     client = client_factory()
     container = None
     finished = threading.Event()
@@ -62,7 +63,7 @@ def run_container(client_factory: Callable, image: str, args: list[str], *, outp
             raise NotFound(f"No image {image}; build it first or pull it") from None
         host_config = client.create_host_config(read_only=read_only, tmpfs={"/tmp": "rw,exec,mode=1777"})
         container = client.create_container(image, command=args or None, environment=environment,
-                                            volumes=[OUT], host_config=host_config)["Id"]
+                                            volumes=[OUT], host_config=host_config, labels=labels or None)["Id"]
         client.start(container)
 
         def watch_stop():
@@ -104,6 +105,24 @@ def run_container(client_factory: Callable, image: str, args: list[str], *, outp
                 client.remove_container(container, v=True, force=True)
             except (DockerException, OSError):
                 pass
+        client.close()
+
+
+def remove_containers(client_factory: Callable, label: str) -> list[str]:
+    """Kill and remove (``docker rm -fv``) the containers, running or not, carrying ``label``."""
+    client = client_factory()
+    removed = []
+    try:
+        for found in client.containers(all=True, filters={"label": label}):
+            try:
+                client.remove_container(found["Id"], v=True, force=True)
+            except DockerNotFound:
+                continue  # its own run removed it meanwhile
+            removed.append(found["Id"])
+        return removed
+    except (DockerException, OSError) as exc:
+        raise _engine_error(exc) from None
+    finally:
         client.close()
 
 

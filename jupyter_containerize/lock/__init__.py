@@ -21,6 +21,7 @@ from . import pip
 from .closure import kernel_closure
 from .index import PackageIndex
 from .pinning import pin_for_target
+from .resolving import resolve
 from .sources import Builder
 from .target import Target
 
@@ -56,14 +57,15 @@ def _roots(analysis: Analysis, environment, edits: PackageEdits):
     return roots, specs, warnings
 
 
-def _cached_resolve(specs: list[str], constraints: list[str], target: Target, cache_dir: Path | None):
+def _cached_resolve(specs: list[str], constraints: list[str], target: Target, cache_dir: Path | None,
+                    index: PackageIndex, builder: Builder):
     key = hashlib.sha256(
         json.dumps([sorted(specs), sorted(constraints), target.platform, target.python_version]).encode()
     ).hexdigest()
     path = cache_dir / "resolutions" / f"{key}.json" if cache_dir else None
     if path and path.exists():
         return [pip.ResolvedArtifact(**{**a, "requires": tuple(a["requires"])}) for a in json.loads(path.read_text())]
-    artifacts = pip.resolve(specs, target, constraints)
+    artifacts = resolve(specs, target, constraints, index, builder)
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -94,14 +96,15 @@ def _dependencies(requires, target: Target) -> list[str]:
 
 
 def _resolve_missing(entries: dict[str, _Entry], notebook, runner, target: Target, cache_dir: Path | None,
-                     direct: set[str]) -> list[str]:
-    """pip's resolver for what the kernel lacks, every kernel pin as a constraint."""
+                     direct: set[str], index: PackageIndex, builder: Builder) -> list[str]:
+    """pip's resolver for what the kernel lacks, every kernel pin as a constraint (sdist-only
+    packages built on the host, see :mod:`.resolving`)."""
     specs = []
     for closure in (notebook, runner):
         for name, wanted in closure.missing.items():
             specs.extend(wanted or [name])
     constraints = [f"{n}=={e.version}" for n, e in entries.items() if n not in direct]
-    artifacts = _cached_resolve(sorted(set(specs)), constraints, target, cache_dir)
+    artifacts = _cached_resolve(sorted(set(specs)), constraints, target, cache_dir, index, builder)
     by_name = {a.name: a for a in artifacts}
     parents: dict[str, list[str]] = {}
     for art in artifacts:
@@ -156,11 +159,12 @@ def make_lock(
             if name not in entries:
                 entries[name] = _Entry(pin.version, group, "kernel", list(pin.reasons))
     direct = {n for n in entries if environment.distributions[n].direct_url}
-    if notebook.missing or runner.missing:
-        warnings += _resolve_missing(entries, notebook, runner, target, cache_dir, direct)
-
     index = index or PackageIndex(pip.host_index_config(), cache_dir)
-    packages, more = pin_for_target(entries, environment, target, index, Builder(cache_dir))
+    builder = Builder(cache_dir)
+    if notebook.missing or runner.missing:
+        warnings += _resolve_missing(entries, notebook, runner, target, cache_dir, direct, index, builder)
+
+    packages, more = pin_for_target(entries, environment, target, index, builder)
     return Lock(notebook=analysis.notebook, python_version=target.python_version,
                 platform=platform, packages=packages, warnings=warnings + more)
 

@@ -33,11 +33,26 @@ class ResolvedArtifact:
     requires: tuple[str, ...]
 
 
+class NoDistribution(LockError):
+    """The resolver found no file it may install for ``requirement`` (e.g. only an sdist)."""
+
+    def __init__(self, message: str, requirement: str):
+        super().__init__(message)
+        self.requirement = requirement
+
+
+_NO_DISTRIBUTION = re.compile(r"^ERROR: No matching distribution found for (\S+)", re.MULTILINE)
+
+
 def _run_pip(args: list[str], what: str) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", *args]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise LockError(f"{what} failed: {_explain(proc.stderr)}")
+        message = f"{what} failed: {_explain(proc.stderr)}"
+        missing = _NO_DISTRIBUTION.search(proc.stderr)
+        if missing:
+            raise NoDistribution(message, missing.group(1))
+        raise LockError(message)
     return proc
 
 
@@ -51,10 +66,14 @@ def _explain(stderr: str) -> str:
     return redact("\n".join(errors or lines[-8:]) or "pip exited with an error")
 
 
-def resolve(specs: list[str], target: Target, constraints: list[str] = ()) -> list[ResolvedArtifact]:
+def resolve(specs: list[str], target: Target, constraints: list[str] = (), *,
+            find_links: tuple[Path, ...] = (), extra_platforms: tuple[str, ...] = ()) -> list[ResolvedArtifact]:
     """Resolve ``specs`` (pins and open specs) for the target; nothing is installed.
     ``constraints`` (the kernel's pins) bound every package the resolution touches; pip adds
-    them to the host's own constraint files (pip.conf), it does not replace them."""
+    them to the host's own constraint files (pip.conf), it does not replace them.
+    ``find_links`` are folders of wheels built on the host (from sdists), in addition to the
+    host's indexes, and ``extra_platforms`` more wheel platform tags pip may take from them.
+    Raises :class:`NoDistribution` when pip finds no wheel for a requirement."""
     with tempfile.TemporaryDirectory(prefix="containerize-resolve-") as tmp:
         report = Path(tmp, "report.json")
         requirements = Path(tmp, "requirements.in")
@@ -67,7 +86,9 @@ def resolve(specs: list[str], target: Target, constraints: list[str] = ()) -> li
             [
                 "install", "--dry-run", "--ignore-installed", "--quiet",
                 "--report", str(report), "--target", str(Path(tmp, "target")),
-                *target.pip_platform_args(), *constraint_args, "-r", str(requirements),
+                *target.pip_platform_args(), *(a for p in extra_platforms for a in ("--platform", p)),
+                *(a for f in find_links for a in ("--find-links", str(f))),
+                *constraint_args, "-r", str(requirements),
             ],
             f"Resolving for {target.platform} / Python {target.python_version}",
         )

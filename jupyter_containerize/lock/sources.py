@@ -131,5 +131,6 @@ class Builder:
 
     def from_sdist(self, name: str, version: str, sdist_sha256: str, target: Target) -> Shipped:
         """The wheel built from the index's sdist of ``name==version`` (hash-checked by pip)."""
-        return self._place(name, version, self._build(f"sdist-{sdist_sha256[:24]}", f"{name}=={version}"),
+        key = sdist_sha256 or hashlib.sha256(f"{name}=={version}".encode()).hexdigest()
+        return self._place(name, version, self._build(f"sdist-{key[:24]}", f"{name}=={version}"),
                            target, "sdist on the index, built on the host")

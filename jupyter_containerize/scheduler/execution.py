@@ -4,7 +4,8 @@ jupyter-scheduler starts :meth:`ImageExecutionManager.process` in a separate pro
 template method there keeps the job's status writes (in progress, completed, failed). We run
 the image with the job's parameters, put the executed notebook (and the other formats, made
 with nbconvert on the host) at the job's staging paths, where jupyter-scheduler shows them,
-and fail with the runner's message naming the failing cell.
+and fail with the runner's message naming the failing cell. The container carries the job id
+(``JOB_LABEL``), so :class:`~.jobs.ImageScheduler` can remove it when the job is stopped.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ from jupyter_scheduler.models import JobFeature
 
 from ..engine.docker import DockerEngine
 from ..share.running import NOTEBOOK_LABEL, run_image
+
+JOB_LABEL = "io.jupyter.containerize.scheduler-job"
+
+
+def job_label(job_id: str) -> str:
+    """The label filter that finds the container of a job (see :class:`ImageScheduler`)."""
+    return f"{JOB_LABEL}={job_id}"
 
 
 class JobFailed(Exception):
@@ -42,7 +50,8 @@ class ImageExecutionManager(ExecutionManager):
         with tempfile.TemporaryDirectory(prefix="containerize-job-") as tmp:
             out = Path(tmp)
             status = run_image(engine, image, out, parameters=sorted((job.parameters or {}).items()),
-                               on_output=lambda line: print(f"[{self.job_id[:8]}] {line}", flush=True))
+                               on_output=lambda line: print(f"[{self.job_id[:8]}] {line}", flush=True),
+                               labels={JOB_LABEL: self.job_id})
             executed = out / notebook
             if not executed.is_file():
                 raise JobFailed(f"The image {image} exited with status {status} and wrote no notebook")
@@ -63,8 +72,9 @@ class ImageExecutionManager(ExecutionManager):
             with fsspec.open(target, "w", encoding="utf-8") as handle:
                 handle.write(body)
 
-    @classmethod
     def supported_features(cls) -> Dict[JobFeature, bool]:
+        # Not a classmethod: jupyter-scheduler's handlers call ``cls.supported_features(cls)``
+        # (as its DefaultExecutionManager is written), which a classmethod answers with a TypeError.
         return {
             JobFeature.job_name: True,
             JobFeature.output_formats: True,
@@ -77,7 +87,7 @@ class ImageExecutionManager(ExecutionManager):
             JobFeature.max_retries: False,
             JobFeature.min_retry_interval_millis: False,
             JobFeature.output_filename_template: False,
-            JobFeature.stop_job: False,
+            JobFeature.stop_job: True,  # with ImageScheduler, which removes the job's container
             JobFeature.delete_job: True,
         }
 

@@ -33,7 +33,7 @@ def run_image(engine: ContainerEngine, image: str, output: Path, *,
               parameters: Sequence[tuple[str, str]] = (), html: bool = False,
               cell_timeout: Optional[float] = None, timeout: Optional[float] = None,
               on_output: Callable[[str], None] = lambda line: None,
-              stop: Optional[threading.Event] = None) -> int:
+              stop: Optional[threading.Event] = None, labels: Optional[dict[str, str]] = None) -> int:
     engine.ping()
     info = engine.inspect(image)
     notebook = info.labels.get(NOTEBOOK_LABEL)
@@ -41,4 +41,4 @@ def run_image(engine: ContainerEngine, image: str, output: Path, *,
         raise InvalidRequest(f"{image} was not built by jupyter-containerize (no {NOTEBOOK_LABEL} label)")
     output.mkdir(parents=True, exist_ok=True)
     args = runner_args(notebook, parameters, html=html, cell_timeout=cell_timeout, timeout=timeout)
-    return engine.run(image, args, output=output, on_output=on_output, stop=stop)
+    return engine.run(image, args, output=output, on_output=on_output, stop=stop, labels=labels)
