@@ -59,26 +59,29 @@ class Timer:
 
     def __init__(self):
         self.phases: dict[str, float] = {}
+        self.env_image = ""
 
     def phase(self, name, message):
         self.phases[name] = time.monotonic()
 
     def log(self, message):
-        pass
+        for prefix in ("Building the environment image ", "Reusing the environment image "):
+            if message.startswith(prefix):
+                self.env_image = message[len(prefix):]
 
     def progress(self, step, steps, percent, message):
         pass
 
 
 def ours(notebook: Path, tag: str, base: str, add: tuple[str, ...] = ()) -> tuple[float, float, str]:
-    """(whole pipeline s, engine build s, image id)."""
+    """(whole pipeline s, build phase s, environment image tag)."""
     timer = Timer()
     started = time.monotonic()
     result = pipeline.containerize(
         BuildRequest(path=str(notebook), tag=tag, edits=PackageEdits(add=list(add))), notebook,
         root=notebook.parent, settings=Settings(base_image=base), engine=DockerEngine(), reporter=timer)
     ended = time.monotonic()
-    return ended - started, ended - timer.phases["build"], result.image_id
+    return ended - started, ended - timer.phases["build"], timer.env_image
 
 
 def hand(context: Path, tag: str) -> float:
@@ -137,9 +140,16 @@ def main() -> int:
         shutil.copy(nb, ctx / nb.name)
 
         print("first builds...", file=sys.stderr)
-        total, build_s, _ = ours(nb, f"containerize-bench/ours:{nonce}", base)
+        total, build_s, env_image = ours(nb, f"containerize-bench/ours:{nonce}", base)
         hand_first = hand(ctx, f"containerize-bench/hand:{nonce}")
-        rows.append(("first build (warm host cache, new image)", total, build_s, hand_first,
+        rows.append(("first build (warm host cache, new base image)", total, build_s, hand_first,
+                     f"{total / hand_first:.2f}x (target <= 0.3x)"))
+        # The same with a base image built on before (its prepared base is in the engine): the
+        # notebook image and the environment image removed, layers and all.
+        for name in (f"containerize-bench/ours:{nonce}", env_image):
+            subprocess.run(["docker", "rmi", name], check=True, capture_output=True)
+        total, build_s, _ = ours(nb, f"containerize-bench/ours:{nonce}", base)
+        rows.append(("first build (warm host cache, known base image)", total, build_s, hand_first,
                      f"{total / hand_first:.2f}x (target <= 0.3x)"))
 
         print("one-cell edits...", file=sys.stderr)
@@ -155,7 +165,7 @@ def main() -> int:
                      statistics.median(ours_edit_build), statistics.median(hand_edit), "target <= 1 s"))
 
         print("adding one package...", file=sys.stderr)
-        total, build_s, image_id = ours(nb, f"containerize-bench/ours:{nonce}", base, add=(args.add,))
+        total, build_s, _ = ours(nb, f"containerize-bench/ours:{nonce}", base, add=(args.add,))
         with (ctx / "requirements.txt").open("a") as handle:
             handle.write(args.add + "\n")
         hand_add = hand(ctx, f"containerize-bench/hand:{nonce}")

@@ -108,6 +108,10 @@ class ContainerEngine(abc.ABC):
         """The content of ``path`` in ``image`` without running it (None when absent)."""
         raise NotImplementedError(f"{type(self).__name__} cannot read images")
 
+    def tag(self, image: str, tag: str) -> None:
+        """Give ``image`` the name ``tag`` too."""
+        raise NotImplementedError(f"{type(self).__name__} cannot tag images")
+
     def image_config(self, image: str) -> bytes:
         """The image's config JSON, byte for byte (its sha256 is the image id)."""
         raise NotImplementedError(f"{type(self).__name__} cannot export images")

@@ -111,12 +111,18 @@ class DockerEngine(ContainerEngine):
         self.timeout = timeout
 
     def _client(self) -> docker.APIClient:
+        """A new client per call (calls come from several threads); the API version is asked
+        once, not by every client."""
+        version = getattr(self, "_api_version", None) or "auto"
         try:
             if self.base_url:
-                return docker.APIClient(base_url=self.base_url, timeout=self.timeout)
-            return docker.from_env(timeout=self.timeout).api
+                client = docker.APIClient(base_url=self.base_url, timeout=self.timeout, version=version)
+            else:
+                client = docker.from_env(timeout=self.timeout, version=version).api
         except DockerException as exc:
             raise EngineUnavailable(f"Cannot reach the Docker engine: {exc}") from None
+        self._api_version = client.api_version
+        return client
 
     def ping(self) -> None:
         client = self._client()
@@ -202,6 +208,18 @@ class DockerEngine(ContainerEngine):
         from .docker_run import read_image_file
 
         return read_image_file(self._client, image, path)
+
+    def tag(self, image: str, tag: str) -> None:
+        repository, _, name = tag.rpartition(":") if ":" in tag.rsplit("/", 1)[-1] else (tag, "", "latest")
+        client = self._client()
+        try:
+            client.tag(image, repository, name)
+        except ImageNotFound:
+            raise NotFound(f"No image {image}") from None
+        except (DockerException, OSError) as exc:
+            raise EngineUnavailable(f"The Docker engine does not answer: {exc}") from None
+        finally:
+            client.close()
 
     def image_config(self, image: str) -> bytes:
         from ..image.layer import config_from_save

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..engine.base import BuildProgress, ContainerEngine
+from ..errors import NotFound
 from . import envimage
 from .context import ContextSpec, runtime_config
 from .installed import InstalledWheels, members_of
@@ -26,15 +27,22 @@ def ensure_environment(engine: ContainerEngine, spec: ContextSpec, *, cache_dir:
                        compiler: Optional[str], on_progress: Callable[[BuildProgress], None],
                        log: Callable[[str], None], cancelled: threading.Event) -> str:
     """The tag of the environment image of ``spec``'s wheels on its base, made when missing."""
-    dockerfile = envimage.render_base(spec)
-    base_id = engine.build(envimage.base_context(dockerfile), envimage.base_tag(dockerfile), labels={},
-                           on_progress=on_progress, cancelled=cancelled)
+    base_id = _prepared_base(engine, spec, cache_dir, on_progress, cancelled)
+    expected = envimage.env_tag(spec.lock_digest, base_id)
+    packages = envimage.labels(spec.wheels, spec.lock_digest, base_id)[envimage.PACKAGES_LABEL]
+    try:  # the usual rebuild: this lock's environment is there (listing images is slow)
+        if engine.inspect(expected).labels.get(envimage.PACKAGES_LABEL) == packages:
+            log(f"Reusing the environment image {expected}")
+            return expected
+    except NotFound:
+        pass
     candidates = [(tag, info.labels) for info in engine.images(f"{envimage.ENV_LABEL}={base_id}")
                   for tag in info.tags]
     plan = envimage.plan(spec.lock_digest, base_id, spec.wheels, candidates)
-    if any(tag == plan.tag for tag, _ in candidates):
-        log(f"Reusing the environment image {plan.tag}")
-        return plan.tag
+    if plan.parent and not plan.wheels:  # made for another lock with the same packages
+        engine.tag(plan.parent, expected)  # found by the quick path next time
+        log(f"Reusing the environment image {expected}")
+        return expected
     parent = plan.parent or base_id
     log(f"Building the environment image {plan.tag}")
     log(f"Installing {len(plan.wheels)} of {len(spec.wheels)} packages"
@@ -50,6 +58,29 @@ def ensure_environment(engine: ContainerEngine, spec: ContextSpec, *, cache_dir:
     engine.load(archive.chunks(), cancelled=cancelled)
     configs.put(archive.config)
     return plan.tag
+
+
+def _prepared_base(engine: ContainerEngine, spec: ContextSpec, cache_dir: Path,
+                   on_progress: Callable[[BuildProgress], None], cancelled: threading.Event) -> str:
+    """The prepared base's image id: remembered per base image id and Dockerfile, else built
+    (the engine's layer cache makes that quick too, but not as quick as one inspect)."""
+    dockerfile = envimage.render_base(spec)
+    memo = None
+    try:
+        key = hashlib.sha256(f"{engine.inspect(spec.base_image).id}\n{dockerfile}".encode()).hexdigest()
+        memo = cache_dir / "prepared-bases" / key
+        if memo.is_file():
+            known = memo.read_text().strip()
+            if engine.inspect(known).id == known:
+                return known
+    except NotFound:  # not pulled yet (the build pulls it), or the prepared base was removed
+        pass
+    base_id = engine.build(envimage.base_context(dockerfile), envimage.base_tag(dockerfile), labels={},
+                           on_progress=on_progress, cancelled=cancelled)
+    if memo is not None:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        memo.write_text(base_id)
+    return base_id
 
 
 class _ConfigCache:
