@@ -76,6 +76,7 @@ class BuildManager:
                  max_concurrent: int = 1, kernel_spec_manager=None, store: Optional[JobStore] = None):
         self.root = root
         self.settings = settings
+        self.max_concurrent = max(1, max_concurrent)
         self.engine_factory = engine_factory
         self.kernel_spec_manager = kernel_spec_manager
         self.store = store or JobStore(":memory:")

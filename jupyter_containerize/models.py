@@ -74,8 +74,15 @@ class Analysis(Model):
     requirements: list[Requirement] = Field(default_factory=list)
     system_packages: list[SystemPackage] = Field(default_factory=list)
     local_modules: list[str] = Field(default_factory=list)
+    local_module_sizes: dict[str, int] = Field(
+        default_factory=dict,
+        description="Bytes copied into the image for each local module (a package: all its files)",
+    )
     data_files: list[DataFile] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    kernel: Optional[str] = Field(
+        default=None, description="Name of the kernel whose interpreter was inspected (null: one given by path)"
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -85,6 +92,10 @@ class Analysis(Model):
 class PackageEdits(Model):
     add: list[str] = Field(default_factory=list, description="Requirement specs, e.g. 'rich==13.7.1'")
     remove: list[str] = Field(default_factory=list, description="Distribution names")
+    optional: dict[str, bool] = Field(
+        default_factory=dict,
+        description="Distribution name -> optional (left out when the kernel lacks it) or required, over the analysis",
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -140,7 +151,9 @@ PHASES: tuple[str, ...] = ("analyse", "lock", "context", "build", "verify", "pus
 
 class BuildRequest(Model):
     path: str = Field(description="Notebook path relative to the server root (or absolute in the CLI)")
-    tag: Optional[str] = None
+    tag: Optional[str] = Field(
+        default=None, description="Image reference; {notebook} and {lock} (the lock's hash) are filled in"
+    )
     base_image: Optional[str] = None
     python: Optional[str] = Field(default=None, description="Interpreter overriding the kernel's")
     kernel: Optional[str] = Field(default=None, description="Kernel name overriding the notebook's")
@@ -148,6 +161,13 @@ class BuildRequest(Model):
     push: bool = False
     verify: bool = False
     edits: PackageEdits = Field(default_factory=PackageEdits)
+    registry: Optional[str] = Field(
+        default=None, description="Registry prefixed to the tag (null: the server's, for its own template only)"
+    )
+    exclude_files: list[str] = Field(
+        default_factory=list,
+        description="Local modules and data files (paths as the analysis lists them) left out of the build context",
+    )
 
 
 class BuildError(Model):
@@ -208,6 +228,8 @@ class ServerInfo(Model):
     base_image_template: str
     tag_template: str
     phases: list[str]
+    registry: str = Field(default="", description="Registry prefixed to the server's default tags")
+    max_concurrent_builds: int = Field(default=1, description="Builds that run at once; the rest queue")
 
 
 # ---------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Protocol
 
+from packaging.utils import canonicalize_name
+
 from .analysis import KernelEnvironment, analyze_notebook, inspect_interpreter, interpreter_for_kernel
 from .engine import BuildProgress, ContainerEngine
 from .errors import Cancelled, NotebookInvalid, NotebookNotFound, VerifyFailed
@@ -29,7 +31,7 @@ from .lock.wheelhouse import Wheelhouse
 from .models import Analysis, BuildRequest, BuildResult, Lock, PackageEdits
 from .settings import Settings
 from .share.sbom import render_sbom
-from .tags import default_tag, validate_tag
+from .tags import default_tag
 
 
 class Reporter(Protocol):
@@ -63,12 +65,50 @@ def kernel_environment(notebook: Path, *, python: Optional[str] = None, kernel: 
     return inspect_interpreter(python)
 
 
-def analyse(notebook: Path, environment: KernelEnvironment, root: Optional[Path] = None) -> Analysis:
-    return analyze_notebook(notebook, environment, root=root)
+def kernel_name(notebook: Path, *, python: Optional[str] = None, kernel: Optional[str] = None) -> Optional[str]:
+    """The kernel whose interpreter runs the notebook (None when an interpreter is given)."""
+    return None if python else (kernel or notebook_kernel_name(notebook))
+
+
+def analyse(notebook: Path, environment: KernelEnvironment, root: Optional[Path] = None, *,
+            kernel: Optional[str] = None) -> Analysis:
+    analysis = analyze_notebook(notebook, environment, root=root)
+    return analysis.model_copy(update={"kernel": kernel}) if kernel else analysis
+
+
+def with_optional_marks(analysis: Analysis, marks: dict[str, bool]) -> Analysis:
+    """The analysis with the user's optional/required marks (``PackageEdits.optional``)."""
+    if not marks:
+        return analysis
+    marks = {canonicalize_name(name): optional for name, optional in marks.items()}
+    requirements = [r.model_copy(update={"optional": marks[canonicalize_name(r.name)]})
+                    if canonicalize_name(r.name) in marks else r for r in analysis.requirements]
+    return analysis.model_copy(update={"requirements": requirements})
+
+
+def without_files(analysis: Analysis, excluded: list[str]) -> Analysis:
+    """The analysis without the local modules and data files the user unchecked."""
+    if not excluded:
+        return analysis
+    out = {Path(p).as_posix().strip("/") for p in excluded}
+    return analysis.model_copy(update={
+        "local_modules": [m for m in analysis.local_modules if Path(m).as_posix() not in out],
+        "data_files": [d for d in analysis.data_files if Path(d.path).as_posix() not in out],
+    })
+
+
+def image_tag(request: BuildRequest, settings: Settings, notebook: Path, digest: str) -> str:
+    """The request's tag (``{notebook}``/``{lock}`` filled, its registry prefixed), else the
+    server's template with the request's registry or the server's."""
+    if request.tag:
+        return default_tag(request.tag, notebook=notebook.stem, lock_digest=digest, registry=request.registry or "")
+    registry = settings.registry if request.registry is None else request.registry
+    return default_tag(settings.tag_template, notebook=notebook.stem, lock_digest=digest, registry=registry)
 
 
 def lock(analysis: Analysis, environment: KernelEnvironment, settings: Settings, *,
          platform: str = "linux/amd64", edits: Optional[PackageEdits] = None) -> Lock:
+    analysis = with_optional_marks(analysis, edits.optional if edits else {})
     return make_lock(analysis, environment, platform=platform, edits=edits, cache_dir=settings.cache_dir)
 
 
@@ -149,7 +189,9 @@ def containerize(
     reporter.phase("analyse", f"Analysing {notebook.name} with its kernel's environment")
     environment = kernel_environment(notebook, python=request.python, kernel=request.kernel,
                                      kernel_spec_manager=kernel_spec_manager)
-    analysis = analyse(notebook, environment, root)
+    analysis = without_files(analyse(notebook, environment, root), request.exclude_files)
+    for path in request.exclude_files:
+        reporter.log(f"left out of the image: {path}")
     for warning in analysis.warnings:
         reporter.log(f"warning: {warning}")
     reporter.log(f"Python {environment.python_version}: "
@@ -162,8 +204,7 @@ def containerize(
     _check(cancelled)
 
     digest = lock_digest(the_lock)
-    tag = validate_tag(request.tag) if request.tag else default_tag(
-        settings.tag_template, notebook=notebook.stem, lock_digest=digest, registry=settings.registry)
+    tag = image_tag(request, settings, notebook, digest)
 
     reporter.phase("context", "Fetching wheels and writing the build context")
 

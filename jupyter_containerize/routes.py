@@ -71,7 +71,8 @@ class InfoHandler(ContainerizeHandler):
     def get(self) -> None:
         settings = self.manager.settings
         self.reply(ServerInfo(version=self.version, base_image_template=settings.base_image or settings.base_image_template,
-                              tag_template=settings.tag_template, phases=list(PHASES)))
+                              tag_template=settings.tag_template, phases=list(PHASES), registry=settings.registry,
+                              max_concurrent_builds=self.manager.max_concurrent))
 
 
 class AnalysisHandler(ContainerizeHandler):
@@ -84,7 +85,8 @@ class AnalysisHandler(ContainerizeHandler):
         def analyse():
             environment = pipeline.kernel_environment(
                 notebook, kernel=kernel, kernel_spec_manager=self.manager.kernel_spec_manager)
-            analysis = pipeline.analyse(notebook, environment, self.root)
+            analysis = pipeline.analyse(notebook, environment, self.root,
+                                        kernel=pipeline.kernel_name(notebook, kernel=kernel))
             return analysis.model_copy(update={"notebook": relative_to_root(self.root, notebook)})
 
         self.reply(await asyncio.get_running_loop().run_in_executor(None, analyse))
@@ -106,10 +108,10 @@ class BuildsHandler(ContainerizeHandler):
         notebook = resolve_notebook(self.root, request.path)
         display = relative_to_root(self.root, notebook)
         request = request.model_copy(update={"path": display})
-        if request.tag:
-            from .tags import validate_tag
+        if request.tag or request.registry:
+            from .tags import validate_template
 
-            validate_tag(request.tag)
+            validate_template(request.tag or self.manager.settings.tag_template, registry=request.registry or "")
         self.reply(self.manager.start(request, notebook, display), status=202)
 
 

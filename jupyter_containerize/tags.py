@@ -35,7 +35,14 @@ def slug(text: str) -> str:
 
 
 def default_tag(template: str, *, notebook: str, lock_digest: str, registry: str = "") -> str:
-    """Fill the tag template: ``{notebook}`` (slug of the file name), ``{lock}`` (12 hex)."""
-    prefix = registry.rstrip("/") + "/" if registry else ""
-    reference = prefix + template.format(notebook=slug(notebook), lock=lock_digest[:12])
-    return validate_tag(reference)
+    """Fill the tag template: ``{notebook}`` (slug of the file name), ``{lock}`` (12 hex);
+    other text, braces included, is kept as it is (and then has to be a valid reference)."""
+    prefix = registry.strip().rstrip("/") + "/" if registry and registry.strip() else ""
+    filled = template.replace("{notebook}", slug(notebook)).replace("{lock}", lock_digest[:12])
+    return validate_tag(prefix + filled)
+
+
+def validate_template(template: str, *, registry: str = "") -> str:
+    """Check a tag that may hold ``{notebook}`` / ``{lock}`` before the lock exists."""
+    default_tag(template, notebook="notebook", lock_digest="0" * 12, registry=registry)
+    return template

@@ -15,6 +15,16 @@ export type BuildState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancel
 export interface Analysis {
   data_files?: DataFile[];
   imports?: ImportRecord[];
+  /**
+   * Name of the kernel whose interpreter was inspected (null: one given by path)
+   */
+  kernel?: string | null;
+  /**
+   * Bytes copied into the image for each local module (a package: all its files)
+   */
+  local_module_sizes?: {
+    [k: string]: number;
+  };
   local_modules?: string[];
   notebook: string;
   python: PythonInfo;
@@ -145,6 +155,10 @@ export interface BuildRequest {
   base_image?: string | null;
   edits?: PackageEdits;
   /**
+   * Local modules and data files (paths as the analysis lists them) left out of the build context
+   */
+  exclude_files?: string[];
+  /**
    * Kernel name overriding the notebook's
    */
   kernel?: string | null;
@@ -158,6 +172,13 @@ export interface BuildRequest {
    * Interpreter overriding the kernel's
    */
   python?: string | null;
+  /**
+   * Registry prefixed to the tag (null: the server's, for its own template only)
+   */
+  registry?: string | null;
+  /**
+   * Image reference; {notebook} and {lock} (the lock's hash) are filled in
+   */
   tag?: string | null;
   verify?: boolean;
 }
@@ -169,6 +190,12 @@ export interface PackageEdits {
    * Requirement specs, e.g. 'rich==13.7.1'
    */
   add?: string[];
+  /**
+   * Distribution name -> optional (left out when the kernel lacks it) or required, over the analysis
+   */
+  optional?: {
+    [k: string]: boolean;
+  };
   /**
    * Distribution names
    */
@@ -256,7 +283,15 @@ export interface LockedPackage {
  */
 export interface ServerInfo {
   base_image_template: string;
+  /**
+   * Builds that run at once; the rest queue
+   */
+  max_concurrent_builds?: number;
   phases: string[];
+  /**
+   * Registry prefixed to the server's default tags
+   */
+  registry?: string;
   tag_template: string;
   version: string;
 }

@@ -1,13 +1,17 @@
 import type { JupyterFrontEnd } from '@jupyterlab/application';
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import type { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import type { INotebookTracker } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon, stopIcon } from '@jupyterlab/ui-components';
 import type { Widget } from '@lumino/widgets';
+import * as React from 'react';
 
 import { containerIcon } from './icons';
 import type { ContainerizeModel } from './model';
+import { scheduleImage } from './schedule';
 import { CommandIDs } from './tokens';
+import { SchedulerHelp } from './widgets/schedule';
 
 export interface ICommandContext {
   app: JupyterFrontEnd;
@@ -100,9 +104,45 @@ export function addCommands(ctx: ICommandContext): void {
     execute: () => model.refreshAnalysis()
   });
 
+  commands.addCommand(CommandIDs.schedule, {
+    label: args =>
+      args.isPalette
+        ? trans.__('Schedule the Built Image')
+        : trans.__('Schedule…'),
+    caption: trans.__(
+      'Run the notebook in this image on a schedule, with jupyter-scheduler'
+    ),
+    isEnabled: args =>
+      !!(args.tag as string | undefined) ||
+      (model.job?.state === 'succeeded' && !!model.job.result),
+    execute: async args => {
+      const job = model.job;
+      const tag = (args.tag as string | undefined) ?? job?.result?.tag;
+      const path = (args.path as string | undefined) ?? job?.notebook;
+      if (!tag || !path) {
+        return;
+      }
+      const outcome = await scheduleImage({ commands, path, tag });
+      if (outcome === 'opened-unselected') {
+        Notification.info(
+          trans.__('Choose the environment %1 in Create Job.', tag),
+          { autoClose: 10000 }
+        );
+      } else if (outcome !== 'opened') {
+        await showDialog({
+          title: trans.__('Schedule with jupyter-scheduler'),
+          body: React.createElement(SchedulerHelp, { outcome, tag, trans }),
+          buttons: [Dialog.okButton({ label: trans.__('Close') })]
+        });
+      }
+      return outcome;
+    }
+  });
+
   model.changed.connect(() => {
     commands.notifyCommandChanged(CommandIDs.build);
     commands.notifyCommandChanged(CommandIDs.cancel);
     commands.notifyCommandChanged(CommandIDs.refresh);
+    commands.notifyCommandChanged(CommandIDs.schedule);
   });
 }

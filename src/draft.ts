@@ -5,7 +5,6 @@
  */
 import type { Analysis, PackageEdits, StartBuildRequest } from './api';
 import {
-  LOCK_PLACEHOLDER,
   checkReference,
   checkRegistry,
   joinReference,
@@ -30,6 +29,8 @@ export interface IDraft {
   removed: string[];
   /** `optional` overrides of analysed packages, by normalised name. */
   optional: Record<string, boolean>;
+  /** Local modules and data files (paths as analysed) left out of the image. */
+  excluded: string[];
   platform?: string;
   baseImage?: string;
   tag?: string;
@@ -46,7 +47,10 @@ export interface IDraftDefaults {
   tagTemplate: string;
   /** The server's tag template (`ServerInfo.tag_template`). */
   serverTagTemplate: string;
+  /** The settings' registry, else the server's. */
   registry: string;
+  /** The server's registry (`ServerInfo.registry`), prefixed to its own tags. */
+  serverRegistry: string;
   push: boolean;
   verify: boolean;
 }
@@ -57,12 +61,13 @@ export const EMPTY_DEFAULTS: IDraftDefaults = {
   tagTemplate: '{notebook}:{lock}',
   serverTagTemplate: '{notebook}:{lock}',
   registry: '',
+  serverRegistry: '',
   push: false,
   verify: false
 };
 
 export function emptyDraft(): IDraft {
-  return { added: [], versions: {}, removed: [], optional: {} };
+  return { added: [], versions: {}, removed: [], optional: {}, excluded: [] };
 }
 
 /** PEP 503 normalised distribution name. */
@@ -85,7 +90,6 @@ export type FieldProblem =
   | 'tag-empty'
   | 'tag-invalid'
   | 'tag-too-long'
-  | 'tag-lock'
   | 'registry-invalid'
   | 'base-invalid';
 
@@ -181,9 +185,8 @@ export function packageRows(
 
 /**
  * The edits sent with the build. A new version of an analysed package is an `add` with its
- * pin (the lock applies `add` specs over the kernel's version). An import the kernel lacks
- * and marked optional is left out (as the lock does with optional imports); one un-marked is
- * added, so the resolver must find it.
+ * pin (the lock applies `add` specs over the kernel's version); optional marks go as they
+ * are (the lock leaves out an optional import the kernel lacks).
  */
 export function packageEdits(
   analysis: Analysis | null,
@@ -191,30 +194,58 @@ export function packageEdits(
 ): PackageEdits {
   const add: string[] = [];
   const remove: string[] = [];
+  const optional: Record<string, boolean> = {};
   for (const row of packageRows(analysis, draft)) {
+    const name = normaliseName(row.name);
     if (row.status === 'added') {
       add.push(specFor(row.name, row.pin));
-      continue;
-    }
-    const name = normaliseName(row.name);
-    if (row.status === 'removed') {
+    } else if (row.status === 'removed') {
       remove.push(name);
-      continue;
-    }
-    const wasOptional = !!analysis?.requirements?.find(
-      r => normaliseName(r.name) === name
-    )?.optional;
-    if (row.unresolved && row.optional && !wasOptional) {
-      remove.push(name);
-      continue;
-    }
-    if (row.status === 'changed') {
-      add.push(specFor(name, row.pin));
-    } else if (row.unresolved && !row.optional && wasOptional) {
-      add.push(row.specifier ?? name);
+    } else {
+      if (row.status === 'changed') {
+        add.push(specFor(name, row.pin));
+      }
+      if (name in draft.optional) {
+        optional[name] = draft.optional[name];
+      }
     }
   }
-  return { add: unique(add), remove: unique(remove) };
+  const edits: PackageEdits = { add: unique(add), remove: unique(remove) };
+  if (Object.keys(optional).length > 0) {
+    edits.optional = optional;
+  }
+  return edits;
+}
+
+/** One local module or data file the image would copy. */
+export interface IFileRow {
+  path: string;
+  kind: 'module' | 'data';
+  /** Bytes (null: the server did not tell). */
+  size: number | null;
+  large: boolean;
+  included: boolean;
+}
+
+export function fileRows(analysis: Analysis | null, draft: IDraft): IFileRow[] {
+  const sizes = analysis?.local_module_sizes ?? {};
+  const excluded = new Set(draft.excluded);
+  return [
+    ...(analysis?.local_modules ?? []).map(path => ({
+      path,
+      kind: 'module' as const,
+      size: sizes[path] ?? null,
+      large: false,
+      included: !excluded.has(path)
+    })),
+    ...(analysis?.data_files ?? []).map(file => ({
+      path: file.path,
+      kind: 'data' as const,
+      size: file.size,
+      large: !!file.large,
+      included: !excluded.has(file.path)
+    }))
+  ];
 }
 
 /** The image fields as the panel shows them: the user's values over the defaults. */
@@ -260,17 +291,17 @@ export function hasProblems(problems: IDraftProblems): boolean {
 }
 
 /**
- * The reference to send as `tag`, or undefined to let the server name the image with its
- * own template (only possible while it is the server's template and no registry is added:
- * the server fills `{lock}` in its template only).
+ * The tag and registry to send, or neither to let the server name the image with its own
+ * template and registry. The server fills `{notebook}` and `{lock}` in either.
  */
 function tagToSend(
   path: string,
   fields: IImageFields,
   defaults: IDraftDefaults
-): { tag?: string; problem: FieldProblem | null } {
-  const reference = joinReference(fields.registry, fields.tag);
-  switch (checkReference(fields.tag.trim())) {
+): { tag?: string; registry?: string; problem: FieldProblem | null } {
+  const tag = fields.tag.trim();
+  const registry = fields.registry.trim().replace(/\/+$/, '');
+  switch (checkReference(tag)) {
     case 'empty':
       return { problem: 'tag-empty' };
     case 'grammar':
@@ -278,17 +309,15 @@ function tagToSend(
     case 'too-long':
       return { problem: 'tag-too-long' };
   }
-  if (checkReference(reference) === 'too-long') {
+  if (checkReference(joinReference(registry, tag)) === 'too-long') {
     return { problem: 'tag-too-long' };
   }
-  if (!reference.includes(LOCK_PLACEHOLDER)) {
-    return { tag: reference, problem: null };
-  }
-  const serverDefault = renderTagTemplate(defaults.serverTagTemplate, path);
-  if (fields.tag.trim() === serverDefault && !fields.registry.trim()) {
+  const serverTag = renderTagTemplate(defaults.serverTagTemplate, path);
+  const serverRegistry = defaults.serverRegistry.trim().replace(/\/+$/, '');
+  if (tag === serverTag && registry === serverRegistry) {
     return { problem: null };
   }
-  return { problem: 'tag-lock' };
+  return { tag, registry, problem: null };
 }
 
 /** The request of the next build and what stands in its way. */
@@ -299,7 +328,7 @@ export function buildRequest(
   defaults: IDraftDefaults
 ): { request: StartBuildRequest; problems: IDraftProblems } {
   const fields = imageFields(path, draft, defaults);
-  const { tag, problem } = tagToSend(path, fields, defaults);
+  const { tag, registry, problem } = tagToSend(path, fields, defaults);
   const packages: Record<string, FieldProblem> = {};
   for (const row of packageRows(analysis, draft)) {
     if (row.problem && row.status !== 'removed') {
@@ -328,6 +357,12 @@ export function buildRequest(
   };
   if (tag) {
     request.tag = tag;
+    request.registry = registry ?? '';
+  }
+  const listed = new Set(fileRows(analysis, draft).map(file => file.path));
+  const excluded = draft.excluded.filter(file => listed.has(file));
+  if (excluded.length > 0) {
+    request.exclude_files = excluded;
   }
   if (fields.baseImage.trim()) {
     request.base_image = fields.baseImage.trim();
@@ -341,7 +376,8 @@ export function editCount(draft: IDraft): number {
     draft.added.length +
     draft.removed.length +
     Object.values(draft.versions).filter(v => v.trim()).length +
-    Object.keys(draft.optional).length
+    Object.keys(draft.optional).length +
+    draft.excluded.length
   );
 }
 

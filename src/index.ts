@@ -7,6 +7,7 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { addCommands, showPanel } from './commands';
@@ -41,7 +42,8 @@ const plugin: JupyterFrontEndPlugin<ContainerizeModel> = {
     ICommandPalette,
     ILayoutRestorer,
     ISettingRegistry,
-    ITranslator
+    ITranslator,
+    IStateDB
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -50,10 +52,11 @@ const plugin: JupyterFrontEndPlugin<ContainerizeModel> = {
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    state: IStateDB | null
   ): ContainerizeModel => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
-    const model = new ContainerizeModel();
+    const model = new ContainerizeModel({ state });
 
     const kernelOf = (path: string): string | null => {
       const widget = notebooks?.find(nb => nb.context.localPath === path);
@@ -61,7 +64,12 @@ const plugin: JupyterFrontEndPlugin<ContainerizeModel> = {
         { name?: string; display_name?: string } | undefined;
       return spec ? (spec.display_name ?? spec.name ?? null) : null;
     };
-    const panel = new ContainerizePanel(model, trans, kernelOf);
+    const panel = new ContainerizePanel(
+      model,
+      trans,
+      kernelOf,
+      () => void app.commands.execute(CommandIDs.schedule)
+    );
     panel.id = PANEL_ID;
     panel.title.icon = containerIcon;
     panel.title.caption = trans.__('Containerize');

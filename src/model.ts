@@ -1,83 +1,57 @@
 /**
  * ContainerizeModel: all the panel's state for one notebook, and the only caller of the API.
  * Views render it and call its actions; it emits `changed` after every state change.
+ *
+ * It composes: the drafts of the user's edits (`drafts.ts`, edited by `edits.ts`), the
+ * defaults (`defaults.ts`) and the followed build (`follower.ts`).
  */
-import { ServerConnection } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import * as api from './api';
-import type {
-  Analysis,
-  BuildEvent,
-  BuildJob,
-  ServerInfo,
-  StartBuildRequest
-} from './api';
+import type { Analysis, BuildJob, ServerInfo, StartBuildRequest } from './api';
 import {
-  EMPTY_DEFAULTS,
+  DEFAULT_PHASES,
+  IBuildDefaults,
+  defaultBaseImage,
+  draftDefaults
+} from './defaults';
+import {
+  FieldProblem,
   IDraft,
   IDraftDefaults,
   IDraftProblems,
   IImageFields,
   buildRequest,
-  checkPackageName,
-  checkVersion,
-  emptyDraft,
   hasProblems,
-  imageFields,
-  normaliseName,
-  FieldProblem
+  imageFields
 } from './draft';
-import {
-  IProgress,
-  IStep,
-  applyEvent,
-  emptyProgress,
-  overallPercent,
-  stepper
-} from './progress';
+import { DraftStore, IDraftState } from './drafts';
+import * as edits from './edits';
+import { errorMessage } from './errors';
+import { BuildFollower } from './follower';
+import { IProgress, IStep, overallPercent, stepper } from './progress';
 
 export { MAX_LOG_LINES, stripAnsi } from './progress';
+export { DEFAULT_PHASES } from './defaults';
+export type { IBuildDefaults } from './defaults';
+export { errorMessage } from './errors';
 
 /** Options of one build, merged over the panel's choices. */
 export type BuildOptions = Omit<Partial<StartBuildRequest>, 'path'>;
 
-/** Defaults applied to every build (from the settings). */
-export interface IBuildDefaults {
-  baseImage?: string;
-  /** Tag of the image; `{notebook}` is replaced by the notebook's slug, `{lock}` by the server. */
-  tagTemplate?: string;
-  /** Prefixed to the tag. */
-  registry?: string;
-  push?: boolean;
-  verify?: boolean;
-  platform?: string;
-}
-
-/** The phases the server reports when it can't be asked (`ServerInfo.phases`). */
-export const DEFAULT_PHASES = [
-  'analyse',
-  'lock',
-  'context',
-  'build',
-  'verify',
-  'push'
-];
-
 /** The image fields a user can set in the panel. */
 export type ImageOption = keyof IImageFields;
 
-export function errorMessage(error: unknown): string {
-  if (error instanceof ServerConnection.ResponseError) {
-    return error.message;
-  }
-  if (error instanceof ServerConnection.NetworkError) {
-    return 'The server cannot be reached.';
-  }
-  return error instanceof Error ? error.message : String(error);
+export interface IModelOptions {
+  /** Where the user's edits persist across page reloads (JupyterLab's `IStateDB`). */
+  state?: IDraftState | null;
 }
 
 export class ContainerizeModel {
+  constructor(options: IModelOptions = {}) {
+    this._drafts = new DraftStore(options.state ?? null, () => this._emit());
+  }
+
   /** Emitted after any state change. */
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -85,6 +59,10 @@ export class ContainerizeModel {
   /** Emitted once when a followed build ends (succeeded, failed, cancelled...). */
   get finished(): ISignal<this, BuildJob> {
     return this._finished;
+  }
+  /** Resolves once the edits saved before a page reload are back. */
+  get restored(): Promise<void> {
+    return this._drafts.restored;
   }
 
   /** Notebook path (relative to the server root) the panel shows, or null. */
@@ -105,44 +83,45 @@ export class ContainerizeModel {
   }
   /** The build shown: started here or re-attached after a reload. */
   get job(): BuildJob | null {
-    return this._job;
+    return this._build.job;
   }
   /** True while a build is being started or followed. */
   get building(): boolean {
-    return this._starting || (!!this._job && api.isActive(this._job));
+    const job = this._build.job;
+    return this._starting || (!!job && api.isActive(job));
   }
   /** The error of the last failed start/cancel/follow request (not of the build itself). */
   get buildError(): string | null {
-    return this._buildError;
+    return this._build.error;
   }
   /** True while the event stream is retrying after a lost connection. */
   get reconnecting(): boolean {
-    return this._reconnecting;
+    return this._build.reconnecting;
   }
   get progress(): Readonly<IProgress> {
-    return this._progress;
+    return this._build.progress;
   }
   get log(): readonly string[] {
-    return this._progress.log;
+    return this._build.progress.log;
   }
   /** Progress inside the current phase (the engine's steps), 0-100. */
   get percent(): number | null {
-    return this._progress.percent;
+    return this._build.progress.percent;
   }
   get phase(): string | null {
-    return this._progress.phase;
+    return this._build.progress.phase;
   }
   /** The phases of the shown build with their status. */
   get steps(): IStep[] {
     return stepper(
       this._info?.phases ?? DEFAULT_PHASES,
-      this._job,
-      this._progress
+      this._build.job,
+      this._build.progress
     );
   }
   /** The whole build's progress, 0-100. */
   get overallPercent(): number {
-    return overallPercent(this.steps, this._progress);
+    return overallPercent(this.steps, this._build.progress);
   }
   /** The notebook's earlier builds, newest first. */
   get history(): readonly BuildJob[] {
@@ -160,45 +139,26 @@ export class ContainerizeModel {
 
   /** The defaults of the image fields: the settings over the server's. */
   get draftDefaults(): IDraftDefaults {
-    const d = this._defaults;
-    const serverTemplate =
-      this._info?.tag_template || EMPTY_DEFAULTS.serverTagTemplate;
-    return {
-      platform: d.platform || EMPTY_DEFAULTS.platform,
-      baseImage: d.baseImage ?? '',
-      tagTemplate: d.tagTemplate || serverTemplate,
-      serverTagTemplate: serverTemplate,
-      registry: d.registry ?? '',
-      push: !!d.push,
-      verify: !!d.verify
-    };
+    return draftDefaults(this._defaults, this._info);
   }
   /** The user's edits for the next build of the current notebook. */
   get draft(): Readonly<IDraft> {
-    return this._draft();
+    return this._drafts.get(this._path);
   }
   /** The image fields as shown: the user's values over the defaults. */
   get fields(): IImageFields {
-    return imageFields(this._path ?? '', this._draft(), this.draftDefaults);
+    return imageFields(this._path ?? '', this.draft, this.draftDefaults);
   }
   /** The base image the server uses when the field is left empty. */
   get defaultBaseImage(): string {
-    const template = this._info?.base_image_template ?? '';
-    const version = this._analysis?.python.version ?? '';
-    const [major, minor] = version.split('.');
-    return major && minor
-      ? template
-          .replace(/\{major\}/g, major)
-          .replace(/\{minor\}/g, minor)
-          .replace(/\{version\}/g, version)
-      : template;
+    return defaultBaseImage(this._info, this._analysis);
   }
   /** The request the Build button sends, and what stands in its way. */
   get request(): { request: StartBuildRequest; problems: IDraftProblems } {
     return buildRequest(
       this._path ?? '',
       this._analysis,
-      this._draft(),
+      this.draft,
       this.draftDefaults
     );
   }
@@ -216,13 +176,11 @@ export class ContainerizeModel {
     if (path === this._path) {
       return;
     }
-    this._detach();
+    this._build.clear();
     this._path = path;
     this._analysis = null;
     this._analysisError = null;
-    this._job = null;
     this._history = [];
-    this._resetProgress();
     this._emit();
     if (path) {
       await Promise.all([
@@ -288,8 +246,8 @@ export class ContainerizeModel {
       }
       this._history = builds;
       const active = builds.find(job => api.isActive(job));
-      if (attach && active && !this._job) {
-        this._follow(active);
+      if (attach && active && !this._build.job) {
+        this._build.follow(active);
       }
       this._emit();
     } catch (error) {
@@ -297,86 +255,45 @@ export class ContainerizeModel {
     }
   }
 
-  // ----- the draft: package edits and image fields -----------------------------------
+  // ----- the draft: package edits, files and image fields ------------------------------
 
   /**
    * Add a package (or pin an analysed one to `version`). Returns why it can't be added.
    */
   addPackage(name: string, version = ''): FieldProblem | null {
-    const problem = checkPackageName(name) ?? checkVersion(version);
-    if (problem) {
-      return problem;
+    const next = edits.addPackage(this.draft, this._analysis, name, version);
+    if (typeof next === 'string') {
+      return next;
     }
-    const key = normaliseName(name);
-    this._editDraft(draft => {
-      if (this._analysed(key)) {
-        draft.removed = draft.removed.filter(n => n !== key);
-        if (version.trim()) {
-          draft.versions = { ...draft.versions, [key]: version.trim() };
-        }
-        return;
-      }
-      draft.added = [
-        ...draft.added.filter(p => normaliseName(p.name) !== key),
-        { name: key, version: version.trim() }
-      ];
-    });
+    this._setDraft(next);
     return null;
   }
 
   /** Change the version of a package ('' goes back to the kernel's). */
   setVersion(name: string, version: string): void {
-    const key = normaliseName(name);
-    this._editDraft(draft => {
-      if (this._analysed(key)) {
-        const versions = { ...draft.versions };
-        if (version.trim()) {
-          versions[key] = version;
-        } else {
-          delete versions[key];
-        }
-        draft.versions = versions;
-      } else {
-        draft.added = draft.added.map(p =>
-          normaliseName(p.name) === key ? { ...p, version } : p
-        );
-      }
-    });
+    this._setDraft(edits.setVersion(this.draft, this._analysis, name, version));
   }
 
   /** Leave a package out of the image (an added one is forgotten). */
   removePackage(name: string): void {
-    const key = normaliseName(name);
-    this._editDraft(draft => {
-      if (this._analysed(key)) {
-        draft.removed = [...draft.removed.filter(n => n !== key), key];
-      } else {
-        draft.added = draft.added.filter(p => normaliseName(p.name) !== key);
-      }
-    });
+    this._setDraft(edits.removePackage(this.draft, this._analysis, name));
   }
 
   /** Undo `removePackage` of an analysed package. */
   restorePackage(name: string): void {
-    const key = normaliseName(name);
-    this._editDraft(draft => {
-      draft.removed = draft.removed.filter(n => n !== key);
-    });
+    this._setDraft(edits.restorePackage(this.draft, name));
   }
 
   /** Mark an import optional (left out when the kernel lacks it) or required. */
   setOptional(name: string, optional: boolean): void {
-    const key = normaliseName(name);
-    const analysed = this._analysed(key);
-    this._editDraft(draft => {
-      const marks = { ...draft.optional };
-      if (analysed && !!analysed.optional === optional) {
-        delete marks[key];
-      } else {
-        marks[key] = optional;
-      }
-      draft.optional = marks;
-    });
+    this._setDraft(
+      edits.setOptional(this.draft, this._analysis, name, optional)
+    );
+  }
+
+  /** Copy a local module or data file into the image, or leave it out. */
+  setFileIncluded(path: string, included: boolean): void {
+    this._setDraft(edits.setFileIncluded(this.draft, path, included));
   }
 
   /** Set an image field (platform, tag...); undefined goes back to the default. */
@@ -384,13 +301,7 @@ export class ContainerizeModel {
     key: K,
     value: IImageFields[K] | undefined
   ): void {
-    this._editDraft(draft => {
-      if (value === undefined) {
-        delete draft[key];
-      } else {
-        (draft as any)[key] = value;
-      }
-    });
+    this._setDraft(edits.setOption(this.draft, key, value));
   }
 
   /** Forget every edit of the current notebook. */
@@ -415,19 +326,17 @@ export class ContainerizeModel {
     }
     const request: StartBuildRequest = { ...drafted, ...options, path };
     this._starting = true;
-    this._buildError = null;
-    this._job = null;
-    this._resetProgress();
+    this._build.clear();
     this._emit();
     try {
       const job = await api.startBuild(request);
       if (path === this._path) {
-        this._follow(job);
+        this._build.follow(job);
       }
       return job;
     } catch (error) {
       if (path === this._path) {
-        this._buildError = errorMessage(error);
+        this._build.error = errorMessage(error);
       }
       return null;
     } finally {
@@ -438,134 +347,32 @@ export class ContainerizeModel {
 
   /** Ask the server to cancel the current build (its events say when it stopped). */
   async cancel(): Promise<void> {
-    const job = this._job;
+    const job = this._build.job;
     if (!job || !api.isActive(job)) {
       return;
     }
     try {
-      this._setJob(await api.cancelBuild(job.id));
+      this._build.setJob(await api.cancelBuild(job.id));
     } catch (error) {
-      this._buildError = errorMessage(error);
-      this._emit();
+      this._build.error = errorMessage(error);
     }
   }
 
   /** Show a build of the history; a finished one's log is replayed from its events. */
   show(job: BuildJob): void {
-    this._follow(job, api.isActive(job));
+    this._build.follow(job, api.isActive(job));
   }
 
   dispose(): void {
-    this._detach();
+    this._build.detach();
     Signal.clearData(this);
   }
 
-  /**
-   * Follow a job's events from seq 0 (replays the whole log after a reload). `notify`: tell
-   * `finished` when it ends (not for a finished build of the history).
-   */
-  private _follow(job: BuildJob, notify = true): void {
-    this._detach();
-    this._resetProgress();
-    this._job = job;
-    const controller = new AbortController();
-    this._controller = controller;
-    const { signal } = controller;
-    const wasActive = api.isActive(job);
-    api
-      .followEvents(job.id, 0, event => this._onEvent(event), signal, {
-        timeout: wasActive ? 15 : 0,
-        onRetry: () => {
-          this._reconnecting = true;
-          this._emit();
-        }
-      })
-      .then(async ({ done }) => {
-        if (done && !signal.aborted) {
-          const final = wasActive ? await api.getBuild(job.id) : job;
-          if (signal.aborted) {
-            return;
-          }
-          this._setJob(final);
-          if (wasActive) {
-            void this.refreshHistory();
-            if (notify) {
-              this._finished.emit(final);
-            }
-          }
-        }
-      })
-      .catch(error => {
-        if (!signal.aborted) {
-          this._buildError = errorMessage(error);
-          this._emit();
-        }
-      })
-      .finally(() => {
-        if (this._controller === controller) {
-          this._controller = null;
-        }
-      });
-    this._emit();
-  }
-
-  private _onEvent(event: BuildEvent): void {
-    this._reconnecting = false;
-    if (!applyEvent(this._progress, event)) {
-      return;
-    }
-    const job = this._job;
-    if (job && api.isActive(job)) {
-      const state = this._progress.state;
-      this._job = {
-        ...job,
-        phase: this._progress.phase ?? job.phase,
-        // the final state is taken from the job itself once the stream ends
-        state: state === 'queued' || state === 'running' ? state : job.state
-      };
-    }
-    this._emit();
-  }
-
-  private _setJob(job: BuildJob): void {
-    if (this._job && this._job.id === job.id) {
-      this._job = job;
-      if (job.phase && !this._progress.phase) {
-        this._progress.phase = job.phase;
-      }
+  private _setDraft(draft: IDraft): void {
+    if (this._path) {
+      this._drafts.set(this._path, draft);
       this._emit();
     }
-  }
-
-  private _resetProgress(): void {
-    this._progress = emptyProgress();
-    this._buildError = null;
-    this._reconnecting = false;
-  }
-
-  private _detach(): void {
-    this._controller?.abort();
-    this._controller = null;
-  }
-
-  private _analysed(name: string) {
-    return (this._analysis?.requirements ?? []).find(
-      r => normaliseName(r.name) === name
-    );
-  }
-
-  private _draft(): IDraft {
-    return (this._path && this._drafts.get(this._path)) || EMPTY_DRAFT;
-  }
-
-  private _editDraft(edit: (draft: IDraft) => void): void {
-    if (!this._path) {
-      return;
-    }
-    const draft = { ...this._draft() };
-    edit(draft);
-    this._drafts.set(this._path, draft);
-    this._emit();
   }
 
   private _emit(): void {
@@ -580,14 +387,16 @@ export class ContainerizeModel {
   private _analysis: Analysis | null = null;
   private _analysisLoading = false;
   private _analysisError: string | null = null;
-  private _drafts = new Map<string, IDraft>();
-  private _job: BuildJob | null = null;
+  private _drafts: DraftStore;
+  private _build = new BuildFollower({
+    changed: () => this._emit(),
+    ended: (job, notify) => {
+      void this.refreshHistory();
+      if (notify) {
+        this._finished.emit(job);
+      }
+    }
+  });
   private _starting = false;
-  private _buildError: string | null = null;
-  private _reconnecting = false;
-  private _progress: IProgress = emptyProgress();
   private _history: BuildJob[] = [];
-  private _controller: AbortController | null = null;
 }
-
-const EMPTY_DRAFT: IDraft = Object.freeze(emptyDraft()) as IDraft;

@@ -21,7 +21,20 @@ export async function requestAPI<T>(
   init: RequestInit = {},
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
 ): Promise<T> {
-  const url = URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint);
+  return requestServer<T>(API_NAMESPACE, endPoint, init, settings);
+}
+
+/**
+ * Call another server extension's REST API (e.g. jupyter-scheduler's `scheduler/...`), with
+ * the same errors as `requestAPI`.
+ */
+export async function requestServer<T>(
+  namespace: string,
+  endPoint = '',
+  init: RequestInit = {},
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<T> {
+  const url = URLExt.join(settings.baseUrl, namespace, endPoint);
   const response = await ServerConnection.makeRequest(url, init, settings);
 
   const text = await response.text();

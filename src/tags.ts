@@ -20,11 +20,19 @@ export const LOCK_PLACEHOLDER = '{lock}';
 /** Why a reference is invalid: a key of `ReferenceProblem`, or null when it is valid. */
 export type ReferenceProblem = 'empty' | 'too-long' | 'grammar' | null;
 
+/** The placeholder the server fills with the notebook's slug. */
+export const NOTEBOOK_PLACEHOLDER = '{notebook}';
+
 /**
- * Check an image reference. `{lock}` stands for 12 hex digits (the server's tag template).
+ * Check an image reference. `{lock}` stands for 12 hex digits and `{notebook}` for the
+ * notebook's slug (the server fills both).
  */
 export function checkReference(reference: string): ReferenceProblem {
-  const text = reference.split(LOCK_PLACEHOLDER).join('0123456789ab');
+  const text = reference
+    .split(LOCK_PLACEHOLDER)
+    .join('0123456789ab')
+    .split(NOTEBOOK_PLACEHOLDER)
+    .join('notebook');
   if (!text) {
     return 'empty';
   }

@@ -17,6 +17,7 @@ export namespace CommandIDs {
   export const build = 'containerize:build';
   export const cancel = 'containerize:cancel';
   export const refresh = 'containerize:refresh';
+  export const schedule = 'containerize:schedule';
 }
 
 /**

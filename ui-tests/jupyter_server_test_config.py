@@ -22,6 +22,18 @@ if examples.is_dir():
     shutil.copytree(examples, Path(root) / "examples", dirs_exist_ok=True)
 c.ServerApp.root_dir = root
 
+# jupyter-scheduler (a test dependency) runs jobs in our images; its database stays out of
+# the user's data directory
+try:
+    import jupyter_scheduler  # noqa: F401
+except ImportError:
+    pass
+else:
+    c.SchedulerApp.environment_manager_class = "jupyter_containerize.scheduler.ImageEnvironmentManager"
+    c.SchedulerApp.scheduler_class = "jupyter_containerize.scheduler.ImageScheduler"
+    c.Scheduler.execution_manager_class = "jupyter_containerize.scheduler.ImageExecutionManager"
+    c.SchedulerApp.db_url = "sqlite:///" + str(Path(mkdtemp(prefix="galata-scheduler-")) / "scheduler.sqlite")
+
 base_image = os.environ.get("CONTAINERIZE_BASE_IMAGE")
 if base_image:
     c.ContainerizeApp.base_image = base_image

@@ -19,7 +19,7 @@ from .facts import Unit, cell_facts
 from .imports import FoundImport
 from .index import IndexCheck, default_index
 from .kernel import KernelEnvironment
-from .local import LocalModule, LocalResolver, relative
+from .local import LocalModule, LocalResolver, relative, shipped_size
 from .mapping import Mapper
 from .requirements import Needs
 from .rules import Context, apply_rules, reason as rule_reason
@@ -313,11 +313,13 @@ class _Session(MagicNeeds):
     # -- result ---------------------------------------------------------------------------
     def result(self) -> Analysis:
         local_paths = []
+        local_sizes: dict[str, int] = {}
         exclude = {self.path.resolve()}
         for local in self.locals.values():
             if not local.path.exists():
                 continue  # written by the notebook itself (%%writefile)
             local_paths.append(relative(local.path, self.base))
+            local_sizes[local_paths[-1]] = shipped_size(local.path)
             exclude.add(local.path.resolve())
         strings = [s for u in self.units for s, _ in u.facts.strings] + self.extra_strings
         for unit in self.units:
@@ -335,6 +337,7 @@ class _Session(MagicNeeds):
             requirements=self.needs.requirements(),
             system_packages=self.needs.system_packages(),
             local_modules=sorted(set(local_paths)),
+            local_module_sizes=dict(sorted(local_sizes.items())),
             data_files=data,
             warnings=self.needs.warnings,
         )

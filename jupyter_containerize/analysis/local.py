@@ -83,3 +83,12 @@ def relative(path: Path, base: Path) -> str:
         return path.relative_to(base).as_posix()
     except ValueError:
         return Path(os.path.relpath(path, base)).as_posix()
+
+
+def shipped_size(path: Path) -> int:
+    """Bytes the build context copies for a local module: the file, or every file of the
+    package directory outside ``__pycache__`` (as the context does)."""
+    if path.is_file():
+        return path.stat().st_size
+    return sum(child.stat().st_size for child in path.rglob("*")
+               if child.is_file() and "__pycache__" not in child.relative_to(path).parts)

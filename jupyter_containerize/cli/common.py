@@ -72,4 +72,5 @@ def analysed(args):
 
     notebook = args.notebook.resolve()
     environment = pipeline.kernel_environment(notebook, python=args.python, kernel=args.kernel)
-    return notebook, environment, pipeline.analyse(notebook, environment, root_for(notebook))
+    kernel = pipeline.kernel_name(notebook, python=args.python, kernel=args.kernel)
+    return notebook, environment, pipeline.analyse(notebook, environment, root_for(notebook), kernel=kernel)

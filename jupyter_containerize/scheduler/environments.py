@@ -25,7 +25,9 @@ def environments_from_images(images) -> List[RuntimeEnvironment]:
         created = image.labels.get("org.opencontainers.image.created", "")
         for tag in sorted(t for t in image.tags if t != "<none>:<none>"):
             found.append((created, RuntimeEnvironment(
-                name=tag, label=f"{tag} (Python {python})",
+                # jupyter-scheduler's picker takes `label` as the value it stores and then
+                # looks the environment up by `name`: the two must be equal
+                name=tag, label=tag,
                 description=f"Image {tag} built for {notebook} with Python {python}"
                             + (f" on {created}" if created else ""),
                 file_extensions=["ipynb"], output_formats=list(OUTPUT_FORMATS),

@@ -3,6 +3,8 @@ import {
   EMPTY_DEFAULTS,
   IDraft,
   buildRequest,
+  editCount,
+  fileRows,
   checkPackageName,
   checkVersion,
   emptyDraft,
@@ -103,13 +105,26 @@ describe('package edits', () => {
     });
   });
 
-  it('leaves out an import the kernel lacks when marked optional, forces it when un-marked', () => {
+  it('sends the optional marks for the lock to apply', () => {
     expect(
       packageEdits(
         analysis,
         draft({ optional: { 'foo-bar': true, rich: false } })
       )
-    ).toEqual({ add: ['rich'], remove: ['foo-bar'] });
+    ).toEqual({
+      add: [],
+      remove: [],
+      optional: { 'foo-bar': true, rich: false }
+    });
+  });
+
+  it('drops the marks of removed packages', () => {
+    expect(
+      packageEdits(
+        analysis,
+        draft({ optional: { 'foo-bar': true }, removed: ['foo-bar'] })
+      )
+    ).toEqual({ add: [], remove: ['foo-bar'] });
   });
 
   it('a removed package wins over its new version', () => {
@@ -183,7 +198,8 @@ describe('build request', () => {
     expect(hasProblems(problems)).toBe(false);
     expect(request).toEqual({
       path,
-      tag: 'localhost:5000/team/sales:v1',
+      tag: 'sales:v1',
+      registry: 'localhost:5000/team',
       base_image: 'jupyter-containerize/python:3.11-bookworm',
       platform: 'linux/arm64',
       push: true,
@@ -199,8 +215,65 @@ describe('build request', () => {
       registry: 'localhost:5000',
       push: true
     });
-    expect(request.tag).toBe('localhost:5000/team-sales-report:v2');
+    expect(request.tag).toBe('team-sales-report:v2');
+    expect(request.registry).toBe('localhost:5000');
     expect(request.push).toBe(true);
+  });
+
+  it('leaves the server its registry, and sends {lock} in the user tag', () => {
+    const defaults = {
+      ...EMPTY_DEFAULTS,
+      registry: 'r:5000',
+      serverRegistry: 'r:5000'
+    };
+    expect(
+      buildRequest(path, analysis, draft(), defaults).request.tag
+    ).toBeUndefined();
+    const own = buildRequest(
+      path,
+      analysis,
+      draft({ tag: 'mine:{lock}' }),
+      defaults
+    ).request;
+    expect([own.tag, own.registry]).toEqual(['mine:{lock}', 'r:5000']);
+    const none = buildRequest(
+      path,
+      analysis,
+      draft({ registry: '' }),
+      defaults
+    ).request;
+    expect([none.tag, none.registry]).toEqual(['sales-report:{lock}', '']);
+  });
+
+  it('sends the files left out, when the analysis lists them', () => {
+    const withFiles = {
+      ...analysis,
+      local_modules: ['helper.py'],
+      local_module_sizes: { 'helper.py': 2048 },
+      data_files: [{ path: 'data/big.csv', size: 5e6, large: true }]
+    };
+    const excluded = draft({ excluded: ['data/big.csv', 'gone.csv'] });
+    expect(
+      buildRequest(path, withFiles, excluded, EMPTY_DEFAULTS).request
+        .exclude_files
+    ).toEqual(['data/big.csv']);
+    expect(fileRows(withFiles, excluded)).toEqual([
+      {
+        path: 'helper.py',
+        kind: 'module',
+        size: 2048,
+        large: false,
+        included: true
+      },
+      {
+        path: 'data/big.csv',
+        kind: 'data',
+        size: 5e6,
+        large: true,
+        included: false
+      }
+    ]);
+    expect(editCount(excluded)).toBe(2);
   });
 
   it('reports invalid fields and {lock} outside the server template', () => {
@@ -208,8 +281,9 @@ describe('build request', () => {
       buildRequest(path, analysis, draft(extra), EMPTY_DEFAULTS).problems;
     expect(bad({ tag: 'Sales Report' }).tag).toBe('tag-invalid');
     expect(bad({ tag: '' }).tag).toBe('tag-empty');
-    expect(bad({ registry: 'localhost:5000' }).tag).toBe('tag-lock');
-    expect(bad({ tag: 'mine:{lock}' }).tag).toBe('tag-lock');
+    expect(bad({ registry: 'localhost:5000' }).tag).toBeNull();
+    expect(bad({ tag: 'mine:{lock}' }).tag).toBeNull();
+    expect(bad({ tag: 'Mine:{lock}' }).tag).toBe('tag-invalid');
     expect(bad({ registry: 'http://x' }).registry).toBe('registry-invalid');
     expect(bad({ baseImage: 'Python 3' }).baseImage).toBe('base-invalid');
     expect(bad({ versions: { pandas: 'not a version' } }).packages).toEqual({

@@ -294,7 +294,8 @@ describe('ContainerizeModel edits and image fields', () => {
       push: false,
       verify: true,
       edits: { add: ['pandas==2.1.4', 'tabulate==0.9.0'], remove: [] },
-      tag: 'x:v1'
+      tag: 'x:v1',
+      registry: ''
     });
     model.dispose();
   });
@@ -343,7 +344,8 @@ describe('ContainerizeModel edits and image fields', () => {
     model.addPackage('tabulate');
     expect(model.fields.registry).toBe('localhost:5000');
     expect(model.request.request).toMatchObject({
-      tag: 'localhost:5000/x:v1',
+      tag: 'x:v1',
+      registry: 'localhost:5000',
       push: true
     });
     await model.setNotebook('other.ipynb');

@@ -14,10 +14,16 @@ export { phaseLabel } from './stepper';
 export interface IBuildProps {
   model: ContainerizeModel;
   trans: TranslationBundle;
+  /** "Schedule…" of a built image. */
+  onSchedule?: () => void;
 }
 
 /** The Build button, then the live progress and log, then the result or the error. */
-export function BuildSection({ model, trans }: IBuildProps): JSX.Element {
+export function BuildSection({
+  model,
+  trans,
+  onSchedule
+}: IBuildProps): JSX.Element {
   const job = model.job;
   const active = model.building;
   const state = job?.state ?? (active ? 'queued' : null);
@@ -73,7 +79,7 @@ export function BuildSection({ model, trans }: IBuildProps): JSX.Element {
       {active && <Progress model={model} trans={trans} />}
 
       {job && job.state === 'succeeded' && job.result && (
-        <ResultView result={job.result} trans={trans} />
+        <ResultView result={job.result} trans={trans} onSchedule={onSchedule} />
       )}
 
       {job && !isActive(job) && job.state !== 'succeeded' && (

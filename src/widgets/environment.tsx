@@ -36,7 +36,7 @@ export function EnvironmentSection({
       <dl className="jp-containerize-facts">
         <dt>{trans.__('Kernel')}</dt>
         <dd data-testid="jp-containerize-kernel">
-          {kernel ?? trans.__("the notebook's kernel")}
+          {kernel ?? analysis.kernel ?? trans.__("the notebook's kernel")}
         </dd>
         <dt>{trans.__('Python')}</dt>
         <dd data-testid="jp-containerize-python">{analysis.python.version}</dd>

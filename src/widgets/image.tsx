@@ -66,6 +66,18 @@ export function ImageSection({ model, trans }: IImageProps): JSX.Element {
           trans={trans}
         />
       </div>
+      {model.info && (
+        <p
+          className="jp-containerize-help"
+          data-testid="jp-containerize-concurrency"
+        >
+          {trans._n(
+            'This server builds %1 image at a time; other builds wait in a queue.',
+            'This server builds up to %1 images at a time; other builds wait in a queue.',
+            model.info.max_concurrent_builds ?? 1
+          )}
+        </p>
+      )}
       <div className="jp-containerize-checks">
         <label htmlFor="jp-containerize-push">
           <input

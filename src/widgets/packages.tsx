@@ -3,7 +3,7 @@ import { addIcon, closeIcon, undoIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { FieldProblem, IPackageRow } from '../draft';
-import { editCount, packageRows } from '../draft';
+import { editCount, fileRows, packageRows } from '../draft';
 import type { ContainerizeModel } from '../model';
 import { humanSize } from './format';
 import { problemText, sourceHelp, sourceLabel } from './problems';
@@ -314,25 +314,13 @@ function AddPackage({ model, trans }: IPackagesProps): JSX.Element {
   );
 }
 
-/** Local modules and data files copied next to the notebook in the image. */
+/** Local modules and data files copied next to the notebook in the image, each with a checkbox. */
 function FilesList({ model, trans }: IPackagesProps): JSX.Element | null {
-  const analysis = model.analysis;
-  const modules = analysis?.local_modules ?? [];
-  const data = analysis?.data_files ?? [];
-  if (modules.length + data.length === 0) {
+  const files = fileRows(model.analysis, model.draft);
+  if (files.length === 0) {
     return null;
   }
-  const files: { path: string; size: number | null; large: boolean }[] = [
-    ...modules.map(path => ({ path, size: null, large: false })),
-    ...data.map(file => ({
-      path: file.path,
-      size: file.size,
-      large: !!file.large
-    }))
-  ];
-  const help = trans.__(
-    'Copied into the image next to the notebook. This server always includes them.'
-  );
+  const disabled = model.building;
   return (
     <fieldset
       className="jp-containerize-files"
@@ -344,21 +332,37 @@ function FilesList({ model, trans }: IPackagesProps): JSX.Element | null {
       {files.map(file => (
         <label
           key={file.path}
-          className="jp-containerize-file"
+          className={`jp-containerize-file${file.included ? '' : ' jp-mod-excluded'}`}
+          data-testid="jp-containerize-file"
           data-file={file.path}
-          title={help}
+          data-included={file.included}
+          title={
+            file.included
+              ? trans.__('Copied into the image next to the notebook')
+              : trans.__('Left out of the image')
+          }
         >
           <input
             type="checkbox"
-            checked
-            disabled
-            aria-label={trans.__('Include %1', file.path)}
+            checked={file.included}
+            disabled={disabled}
+            aria-label={trans.__('Copy %1 into the image', file.path)}
+            onChange={event =>
+              model.setFileIncluded(file.path, event.target.checked)
+            }
           />
           <span className="jp-containerize-mono jp-containerize-ellipsis">
             {file.path}
           </span>
-          <span className="jp-containerize-time">
-            {file.size === null ? trans.__('module') : humanSize(file.size)}
+          <span
+            className="jp-containerize-time"
+            data-testid="jp-containerize-file-size"
+          >
+            {file.kind === 'module'
+              ? file.size === null
+                ? trans.__('module')
+                : trans.__('module, %1', humanSize(file.size))
+              : humanSize(file.size ?? 0)}
           </span>
           {file.large && (
             <span className="jp-containerize-badge jp-mod-warn">

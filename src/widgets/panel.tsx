@@ -21,7 +21,8 @@ export class ContainerizePanel extends ReactWidget {
   constructor(
     readonly model: ContainerizeModel,
     private readonly _trans: TranslationBundle,
-    private readonly _kernelOf: KernelLookup = () => null
+    private readonly _kernelOf: KernelLookup = () => null,
+    private readonly _onSchedule?: () => void
   ) {
     super();
     this.addClass('jp-containerize-panel');
@@ -47,6 +48,7 @@ export class ContainerizePanel extends ReactWidget {
             model={this.model}
             trans={this._trans}
             kernel={this.model.path ? this._kernelOf(this.model.path) : null}
+            onSchedule={this._onSchedule}
           />
         )}
       </UseSignal>
@@ -57,11 +59,13 @@ export class ContainerizePanel extends ReactWidget {
 function PanelView({
   model,
   trans,
-  kernel
+  kernel,
+  onSchedule
 }: {
   model: ContainerizeModel;
   trans: TranslationBundle;
   kernel: string | null;
+  onSchedule?: () => void;
 }): JSX.Element {
   if (!model.path) {
     return (
@@ -123,7 +127,7 @@ function PanelView({
       )}
       {analysis && <PackagesSection model={model} trans={trans} />}
       {analysis && <ImageSection model={model} trans={trans} />}
-      <BuildSection model={model} trans={trans} />
+      <BuildSection model={model} trans={trans} onSchedule={onSchedule} />
       <HistorySection model={model} trans={trans} />
     </div>
   );

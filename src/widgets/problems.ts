@@ -24,10 +24,6 @@ export function problemText(
       );
     case 'tag-too-long':
       return trans.__('An image reference has at most 255 characters.');
-    case 'tag-lock':
-      return trans.__(
-        'The server fills {lock} in its own tag only: replace it (e.g. :v1) to use your own tag or a registry.'
-      );
     case 'registry-invalid':
       return trans.__(
         'A registry is a host (and path), e.g. localhost:5000/team.'

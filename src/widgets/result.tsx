@@ -16,10 +16,13 @@ import { failureTitle, phaseLabel } from './stepper';
 /** A built image: tag, digest, size, duration, and how to run, pull or name it. */
 export function ResultView({
   result,
-  trans
+  trans,
+  onSchedule
 }: {
   result: BuildResult;
   trans: TranslationBundle;
+  /** Open jupyter-scheduler's Create Job form with this image (none: no button). */
+  onSchedule?: () => void;
 }): JSX.Element {
   const reference = result.digest || result.tag;
   return (
@@ -87,6 +90,20 @@ export function ResultView({
         label={trans.__('The image’s name')}
         trans={trans}
       />
+      {onSchedule && (
+        <div className="jp-containerize-actions">
+          <button
+            className="jp-mod-styled jp-containerize-schedule-button"
+            data-testid="jp-containerize-schedule"
+            title={trans.__(
+              'Run the notebook in this image on a schedule, with jupyter-scheduler'
+            )}
+            onClick={onSchedule}
+          >
+            {trans.__('Schedule…')}
+          </button>
+        </div>
+      )}
     </section>
   );
 }

@@ -1,0 +1,96 @@
+import { expect, test } from '@jupyterlab/galata';
+import * as path from 'path';
+
+import {
+  NOTEBOOK,
+  SHOTS,
+  byTestId,
+  openNotebook,
+  openPanel,
+  panel
+} from './helpers';
+
+const BUILD_TIMEOUT = 4 * 60 * 1000;
+const TAG = 'sales-report:ui-schedule';
+
+test.describe('Containerize panel: schedule with jupyter-scheduler', () => {
+  test('opens Create Job for the notebook with the built image preselected', async ({
+    page
+  }) => {
+    test.setTimeout(BUILD_TIMEOUT + 60_000);
+    await openNotebook(page);
+    await openPanel(page);
+    const sidebar = panel(page);
+    await byTestId(sidebar, 'jp-containerize-tag-input').fill(TAG);
+    await byTestId(sidebar, 'jp-containerize-build-button').click();
+    await expect(byTestId(sidebar, 'jp-containerize-result')).toBeVisible({
+      timeout: BUILD_TIMEOUT
+    });
+    await expect(byTestId(sidebar, 'jp-containerize-tag')).toHaveText(TAG);
+
+    const schedule = byTestId(sidebar, 'jp-containerize-schedule');
+    await schedule.focus();
+    await page.keyboard.press('Enter');
+
+    const jobs = page.locator('#notebook-jobs-panel');
+    await expect(
+      jobs.getByRole('heading', { name: 'Create Job' })
+    ).toBeVisible();
+    await expect(page.locator('#jp-create-job-inputFile')).toHaveValue(
+      NOTEBOOK
+    );
+    await expect(page.locator('#jp-create-job-jobName')).toHaveValue(
+      'sales-report'
+    );
+    // the form's own model holds our image as the environment...
+    const environment = await page.evaluate(() => {
+      for (const widget of window.jupyterapp.shell.widgets('main')) {
+        if (widget.id === 'notebook-jobs-panel') {
+          return (widget as any).content.model.createJobModel.environment;
+        }
+      }
+      return null;
+    });
+    expect(environment).toBe(TAG);
+    // ...and its picker shows it (jupyter-scheduler hides the picker for a single environment)
+    await expect(jobs.getByText('Loading …')).toHaveCount(0, {
+      timeout: 60_000
+    });
+    const picker = page.locator('#jp-create-job-environment');
+    if (await picker.count()) {
+      await expect(picker).toHaveText(TAG);
+      await expect(page.locator('input[name="environment"]')).toHaveValue(TAG);
+    }
+    await jobs.screenshot({
+      path: path.join(SHOTS, 'scheduler-create-job-light.png')
+    });
+  });
+
+  test('explains how to enable scheduling when jupyter-scheduler does not offer the image', async ({
+    page
+  }) => {
+    await openNotebook(page);
+    await openPanel(page);
+    await page.evaluate(
+      ({ path }) =>
+        void window.jupyterapp.commands.execute('containerize:schedule', {
+          path,
+          tag: 'containerize-test/never-built:1'
+        }), // not awaited: it resolves once the dialog is closed
+      { path: NOTEBOOK }
+    );
+    const help = page.locator('[data-testid="jp-containerize-scheduler-help"]');
+    await expect(help).toBeVisible();
+    await expect(help).toHaveAttribute('data-outcome', 'not-listed');
+    await expect(
+      help.locator('[data-testid="jp-containerize-scheduler-config"]')
+    ).toContainText(
+      'c.SchedulerApp.environment_manager_class = "jupyter_containerize.scheduler.ImageEnvironmentManager"'
+    );
+    await page
+      .locator('.jp-Dialog-content')
+      .screenshot({ path: path.join(SHOTS, 'scheduler-help-light.png') });
+    await page.getByRole('button', { name: 'Close' }).click();
+    await expect(help).toHaveCount(0);
+  });
+});
