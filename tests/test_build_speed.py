@@ -80,6 +80,15 @@ def test_one_cell_edit_changes_only_the_last_layer(engine, cache_dir, tmp_path):
     assert second.returncode == 0, second.stderr[-2000:]
     after = _layers(tag)
     assert len(after) == len(before) and after[:-1] == before[:-1] and after[-1] != before[-1]
+    check = subprocess.run(["docker", "run", "--rm", "--user", "0", "--entrypoint", "sh", tag, "-c",
+                            "test -x /opt/venv/bin/python && ! command -v uv && ! test -e /tmp/containerize"
+                            " && ! ls /opt/venv/bin | grep -qx pip && ! find /opt /home /tmp -name '*.whl' | grep -q ."
+                            " && ! test -e /root/.cache/pip && echo clean"],
+                           capture_output=True, text=True)
+    assert check.stdout.strip() == "clean", check.stdout + check.stderr  # no installer, wheel or cache
+    user = subprocess.run(["docker", "image", "inspect", "-f", "{{.Config.User}}", tag], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    assert user == "1000"
 
 
 @pytest.mark.engine
