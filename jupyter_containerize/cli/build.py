@@ -39,7 +39,7 @@ def run_build(args) -> int:
     notebook = args.notebook.resolve()
     request = BuildRequest(path=str(notebook), tag=args.tag, base_image=args.base, python=args.python,
                            kernel=args.kernel, platform=args.platform, edits=edits_from(args),
-                           verify=args.verify, push=args.push)
+                           verify=args.verify, push=args.push, exclude_files=args.exclude)
     result = pipeline.containerize(request, notebook, root=root_for(notebook), settings=settings_from(args),
                                    engine=DockerEngine(), reporter=ConsoleReporter())
     if args.json:
@@ -57,6 +57,7 @@ def run_export(args) -> int:
 
     settings = settings_from(args)
     notebook, environment, analysis = analysed(args)
+    analysis = pipeline.without_files(analysis, args.exclude)
     the_lock = pipeline.lock(analysis, environment, settings, platform=args.platform, edits=edits_from(args))
     prepared = pipeline.prepare_context(notebook, analysis, the_lock, settings, args.output.resolve(),
                                         python_version=environment.python_version)

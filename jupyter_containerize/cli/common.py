@@ -36,6 +36,8 @@ def lock_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--platform", default="linux/amd64", help="linux/amd64 (default) or linux/arm64")
     parser.add_argument("--add", action="append", default=[], metavar="SPEC", help="add a package, e.g. rich==13.7.1")
     parser.add_argument("--remove", action="append", default=[], metavar="NAME", help="leave a package out")
+    parser.add_argument("--optional", action="append", default=[], metavar="NAME",
+                        help="mark an imported package optional: left out when the kernel lacks it")
     parser.add_argument("--cache-dir", type=Path, help="host cache for wheels and resolutions")
 
 
@@ -43,6 +45,8 @@ def image_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base", metavar="IMAGE", help=f"base image (default: {DEFAULT_BASE_IMAGE_TEMPLATE})")
     parser.add_argument("--tag", help=f"image reference (default: {DEFAULT_TAG_TEMPLATE} from the lock digest)")
     parser.add_argument("--registry", default="", help="registry prefix for the default tag")
+    parser.add_argument("--exclude", action="append", default=[], metavar="PATH",
+                        help="leave a local module or data file (as `analyze` lists it) out of the image")
 
 
 def settings_from(args) -> Settings:
@@ -57,7 +61,7 @@ def settings_from(args) -> Settings:
 
 
 def edits_from(args) -> PackageEdits:
-    return PackageEdits(add=args.add, remove=args.remove)
+    return PackageEdits(add=args.add, remove=args.remove, optional={name: True for name in args.optional})
 
 
 def root_for(notebook: Path) -> Path:

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
@@ -128,7 +129,7 @@ def compiler_for(python_version: str, *candidates: Optional[str]) -> Optional[st
 def _write_segment(stage: Path, segment: Path) -> None:
     """Write the segment and, beside it, its index: each member's name and byte range, so
     that a layer can leave out a second copy of a path (the engine refuses duplicates)."""
-    tmp = segment.with_name(segment.name + f".tmp-{os.getpid()}")
+    tmp = segment.with_name(segment.name + f".tmp-{os.getpid()}-{threading.get_ident()}")
     members = []
     with tmp.open("wb") as out:
         tar = tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT)
@@ -145,7 +146,10 @@ def _write_segment(stage: Path, segment: Path) -> None:
         tar.fileobj = _Discard()
         tar.close()
         out.truncate(end)
-    index_of(segment).write_text(json.dumps(members, separators=(",", ":")))
+    index = index_of(segment)
+    index_tmp = index.with_name(index.name + f".tmp-{os.getpid()}-{threading.get_ident()}")
+    index_tmp.write_text(json.dumps(members, separators=(",", ":")))
+    os.replace(index_tmp, index)  # both files appear whole; the segment last (it marks "done")
     os.replace(tmp, segment)
 
 
