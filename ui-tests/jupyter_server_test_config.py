@@ -1,5 +1,5 @@
 """Server configuration for the Galata tests (`jlpm start`): a temporary root holding a copy
-of the repository's `examples/`, and the base image given by CONTAINERIZE_BASE_IMAGE (a local
+of the repository's `examples/` and of `ui-tests/fixtures/`, and the base image given by CONTAINERIZE_BASE_IMAGE (a local
 image: no registry is reachable from the test machines).
 
 Opens the server without any authentication: never use it for anything but the tests.
@@ -17,9 +17,10 @@ configure_jupyter_server(c)
 c.ServerApp.allow_root = True
 
 root = os.environ.get("JUPYTERLAB_GALATA_ROOT_DIR") or mkdtemp(prefix="galata-containerize-")
-examples = Path(__file__).resolve().parent.parent / "examples"
-if examples.is_dir():
-    shutil.copytree(examples, Path(root) / "examples", dirs_exist_ok=True)
+here = Path(__file__).resolve().parent
+for source, target in ((here.parent / "examples", "examples"), (here / "fixtures", "fixtures")):
+    if source.is_dir():
+        shutil.copytree(source, Path(root) / target, dirs_exist_ok=True)
 c.ServerApp.root_dir = root
 
 # jupyter-scheduler (a test dependency) runs jobs in our images; its database stays out of

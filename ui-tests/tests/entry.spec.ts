@@ -81,6 +81,13 @@ test.describe('Containerize panel: entry points', () => {
         .map(el => el.outerHTML.slice(0, 80))
     );
     expect(unlabelled).toEqual([]);
+    // ...and reachable with Tab: none is taken out of the tab order
+    const untabbable = await panel(page).evaluate(root =>
+      Array.from(root.querySelectorAll('input, select, button, summary, a'))
+        .filter(el => (el as HTMLElement).tabIndex < 0)
+        .map(el => el.outerHTML.slice(0, 80))
+    );
+    expect(untabbable).toEqual([]);
   });
 
   test('opens from the file browser context menu', async ({ page }) => {

@@ -61,21 +61,29 @@ async function setTheme(
 }
 
 /**
- * Screenshots of the panel in the light and the dark theme: NAME-light.png, NAME-dark.png.
+ * Screenshots of `target` in the light and the dark theme: NAME-light.png, NAME-dark.png.
  */
+export async function shootThemes(
+  page: IJupyterLabPageFixture,
+  target: Locator,
+  name: string
+): Promise<void> {
+  await target.screenshot({ path: path.join(SHOTS, `${name}-light.png`) });
+  await setTheme(page, 'JupyterLab Dark');
+  await target.screenshot({ path: path.join(SHOTS, `${name}-dark.png`) });
+  await setTheme(page, 'JupyterLab Light');
+}
+
+/** Screenshots of the panel in both themes, scrolled to `focus` when given. */
 export async function shoot(
   page: IJupyterLabPageFixture,
   name: string,
   focus?: Locator
 ): Promise<void> {
-  const sidebar = panel(page);
   if (focus) {
     await focus.scrollIntoViewIfNeeded();
   }
-  await sidebar.screenshot({ path: path.join(SHOTS, `${name}-light.png`) });
-  await setTheme(page, 'JupyterLab Dark');
-  await sidebar.screenshot({ path: path.join(SHOTS, `${name}-dark.png`) });
-  await setTheme(page, 'JupyterLab Light');
+  await shootThemes(page, panel(page), name);
 }
 
 /** Add a package through the panel's form. */

@@ -1,13 +1,11 @@
 import { expect, test } from '@jupyterlab/galata';
-import * as path from 'path';
-
 import {
   NOTEBOOK,
-  SHOTS,
   byTestId,
   openNotebook,
   openPanel,
-  panel
+  panel,
+  shootThemes
 } from './helpers';
 
 const BUILD_TIMEOUT = 4 * 60 * 1000;
@@ -61,9 +59,7 @@ test.describe('Containerize panel: schedule with jupyter-scheduler', () => {
       await expect(picker).toHaveText(TAG);
       await expect(page.locator('input[name="environment"]')).toHaveValue(TAG);
     }
-    await jobs.screenshot({
-      path: path.join(SHOTS, 'scheduler-create-job-light.png')
-    });
+    await shootThemes(page, jobs, 'scheduler-create-job');
   });
 
   test('explains how to enable scheduling when jupyter-scheduler does not offer the image', async ({
@@ -87,9 +83,11 @@ test.describe('Containerize panel: schedule with jupyter-scheduler', () => {
     ).toContainText(
       'c.SchedulerApp.environment_manager_class = "jupyter_containerize.scheduler.ImageEnvironmentManager"'
     );
-    await page
-      .locator('.jp-Dialog-content')
-      .screenshot({ path: path.join(SHOTS, 'scheduler-help-light.png') });
+    await shootThemes(
+      page,
+      page.locator('.jp-Dialog-content'),
+      'scheduler-help'
+    );
     await page.getByRole('button', { name: 'Close' }).click();
     await expect(help).toHaveCount(0);
   });
