@@ -124,14 +124,23 @@ class DockerEngine(ContainerEngine):
         self._api_version = client.api_version
         return client
 
-    def ping(self) -> None:
+    @contextlib.contextmanager
+    def _session(self, image: str | None = None):
+        """A client for one short call: an absent image becomes NotFound, an engine that
+        does not answer EngineUnavailable, and the client is closed."""
         client = self._client()
         try:
-            client.ping()
+            yield client
+        except ImageNotFound as exc:
+            raise NotFound(f"No image {image}" if image else str(exc)) from None
         except (DockerException, OSError) as exc:
             raise EngineUnavailable(f"The Docker engine does not answer: {exc}") from None
         finally:
             client.close()
+
+    def ping(self) -> None:
+        with self._session() as client:
+            client.ping()
 
     def build(self, context: io.BytesIO, tag: str, *, labels, on_progress: Callable[[BuildProgress], None],
               cancelled: threading.Event) -> str:
@@ -164,15 +173,8 @@ class DockerEngine(ContainerEngine):
         return image_id
 
     def inspect(self, image: str) -> ImageInfo:
-        client = self._client()
-        try:
+        with self._session(image) as client:
             data = client.inspect_image(image)
-        except ImageNotFound:
-            raise NotFound(f"No image {image}") from None
-        except (DockerException, OSError) as exc:
-            raise EngineUnavailable(f"The Docker engine does not answer: {exc}") from None
-        finally:
-            client.close()
         return ImageInfo(
             id=data["Id"], size=int(data.get("Size") or 0), tags=tuple(data.get("RepoTags") or ()),
             labels=dict((data.get("Config") or {}).get("Labels") or {}),
@@ -180,15 +182,8 @@ class DockerEngine(ContainerEngine):
         )
 
     def remove(self, image: str) -> None:
-        client = self._client()
-        try:
+        with contextlib.suppress(NotFound), self._session(image) as client:
             client.remove_image(image, noprune=False)
-        except ImageNotFound:
-            pass
-        except (DockerException, OSError) as exc:
-            raise EngineUnavailable(f"The Docker engine does not answer: {exc}") from None
-        finally:
-            client.close()
 
     # Running and reading images: see ContainerEngine.run / read_file / images.
 
@@ -211,28 +206,14 @@ class DockerEngine(ContainerEngine):
 
     def tag(self, image: str, tag: str) -> None:
         repository, _, name = tag.rpartition(":") if ":" in tag.rsplit("/", 1)[-1] else (tag, "", "latest")
-        client = self._client()
-        try:
+        with self._session(image) as client:
             client.tag(image, repository, name)
-        except ImageNotFound:
-            raise NotFound(f"No image {image}") from None
-        except (DockerException, OSError) as exc:
-            raise EngineUnavailable(f"The Docker engine does not answer: {exc}") from None
-        finally:
-            client.close()
 
     def image_config(self, image: str) -> bytes:
         from ..image.layer import config_from_save
 
-        client = self._client()
-        try:
+        with self._session(image) as client:
             return config_from_save(client.get_image(image, chunk_size=1 << 20))
-        except ImageNotFound:
-            raise NotFound(f"No image {image}") from None
-        except (DockerException, OSError) as exc:
-            raise EngineUnavailable(f"The Docker engine does not answer: {exc}") from None
-        finally:
-            client.close()
 
     def load(self, archive, *, cancelled: threading.Event) -> None:
         def until_cancelled():
@@ -249,28 +230,19 @@ class DockerEngine(ContainerEngine):
                     raise ImageBuildFailed(refused((item.get("errorDetail") or {}).get("message") or item.get("error")))
 
     def images(self, label: str):
-        client = self._client()
-        try:
+        with self._session() as client:
             found = client.images(filters={"label": label, "dangling": False})
-        except (DockerException, OSError) as exc:
-            raise EngineUnavailable(f"The Docker engine does not answer: {exc}") from None
-        finally:
-            client.close()
         return [ImageInfo(id=i["Id"], size=int(i.get("Size") or 0), tags=tuple(i.get("RepoTags") or ()),
                           labels=dict(i.get("Labels") or {}), repo_digests=tuple(i.get("RepoDigests") or ()))
                 for i in found if [t for t in i.get("RepoTags") or () if t != "<none>:<none>"]]
 
     def untag(self, tag: str, image_id: str) -> None:
-        client = self._client()
-        try:
-            if client.inspect_image(tag)["Id"] == image_id:
-                client.remove_image(tag, noprune=True)
-        except (ImageNotFound, APIError):
-            pass
-        except (DockerException, OSError) as exc:
-            raise EngineUnavailable(f"The Docker engine does not answer: {exc}") from None
-        finally:
-            client.close()
+        with self._session(tag) as client:
+            try:
+                if client.inspect_image(tag)["Id"] == image_id:
+                    client.remove_image(tag, noprune=True)
+            except APIError:  # gone already (ImageNotFound is one), or in use: keep it
+                pass
 
     def push(self, tag: str, *, on_progress: Callable[[BuildProgress], None], cancelled: threading.Event) -> str:
         repository = repository_of(tag)
