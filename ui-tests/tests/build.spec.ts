@@ -4,10 +4,10 @@ import {
   NOTEBOOK,
   addPackage,
   byTestId,
-  expectPackages,
   openNotebook,
   openPanel,
   panel,
+  reloadAndOpenPanel,
   shoot,
   uncachedPin,
   waitForPhase
@@ -177,17 +177,8 @@ test.describe('Containerize panel: builds', () => {
     await byTestId(sidebar, 'jp-containerize-build-button').click();
     await waitForPhase(sidebar, /lock|context|build/);
 
-    // the restored workspace shows the notebook, not the Launcher Galata waits for
-    await page.reload({ waitForIsReady: false });
-    await page
-      .locator('#jupyterlab-splash')
-      .waitFor({ state: 'detached', timeout: 60_000 });
-    // the notebook need not be open: the panel finds the notebook's running build
-    await page.evaluate(
-      path => window.jupyterapp.commands.execute('containerize:open', { path }),
-      NOTEBOOK
-    );
-    await expectPackages(page);
+    // the panel finds the notebook's running build after a reload
+    await reloadAndOpenPanel(page);
     sidebar = panel(page);
     // the running build is followed again: stepper, progress and the log from the start
     await expect(byTestId(sidebar, 'jp-containerize-progress')).toBeVisible({

@@ -1,13 +1,12 @@
 import { expect, test } from '@jupyterlab/galata';
 
 import {
-  NOTEBOOK,
   addPackage,
   byTestId,
-  expectPackages,
   openNotebook,
   openPanel,
-  panel
+  panel,
+  reloadAndOpenPanel
 } from './helpers';
 
 test.describe('Containerize panel: edits', () => {
@@ -31,15 +30,7 @@ test.describe('Containerize panel: edits', () => {
     );
     await saved;
 
-    await page.reload({ waitForIsReady: false });
-    await page
-      .locator('#jupyterlab-splash')
-      .waitFor({ state: 'detached', timeout: 60_000 });
-    await page.evaluate(
-      path => window.jupyterapp.commands.execute('containerize:open', { path }),
-      NOTEBOOK
-    );
-    await expectPackages(page);
+    await reloadAndOpenPanel(page);
     sidebar = panel(page);
     await expect(sidebar.locator('[data-package="tabulate"]')).toHaveAttribute(
       'data-status',

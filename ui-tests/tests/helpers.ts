@@ -42,6 +42,24 @@ export async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
   await expectPackages(page);
 }
 
+/**
+ * Reload the page (the restored workspace shows the notebook, not the Launcher Galata waits
+ * for), then open the panel on the notebook, which need not be open.
+ */
+export async function reloadAndOpenPanel(
+  page: IJupyterLabPageFixture
+): Promise<void> {
+  await page.reload({ waitForIsReady: false });
+  await page
+    .locator('#jupyterlab-splash')
+    .waitFor({ state: 'detached', timeout: 60_000 });
+  await page.evaluate(
+    path => window.jupyterapp.commands.execute('containerize:open', { path }),
+    NOTEBOOK
+  );
+  await expectPackages(page);
+}
+
 async function setTheme(
   page: IJupyterLabPageFixture,
   theme: 'JupyterLab Light' | 'JupyterLab Dark'
