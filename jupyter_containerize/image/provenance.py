@@ -21,11 +21,16 @@ def _git(directory: Path, *args: str) -> Optional[str]:
 
 
 def git_provenance(notebook: Path) -> dict[str, str]:
-    """``{"source": remote URL, "revision": commit}`` for what git knows, else ``{}``."""
+    """``{"source": remote URL, "revision": commit}`` for what git knows, else ``{}``. The
+    revision ends in ``-dirty`` when the notebook differs from that commit (edited, or not
+    committed at all), as ``git describe --dirty`` says it: the commit alone would claim a
+    notebook that is not the one in the image."""
     directory = notebook.parent
     revision = _git(directory, "rev-parse", "--verify", "HEAD")
     if not revision:
         return {}
+    if _git(directory, "status", "--porcelain", "--untracked-files=all", "--", notebook.name):
+        revision += "-dirty"
     found = {"revision": revision}
     remote = _git(directory, "remote", "get-url", "origin")
     if remote:

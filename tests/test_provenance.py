@@ -1,0 +1,42 @@
+"""The OCI `revision` label names the commit of the notebook's repository, marked `-dirty`
+when the notebook in the image is not the one in that commit."""
+
+from __future__ import annotations
+
+import subprocess
+
+from jupyter_containerize.image.provenance import git_provenance
+
+from .conftest import write_notebook
+
+
+def _git(repo, *args):
+    return subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def test_revision_is_the_commit_and_dirty_when_the_notebook_differs(tmp_path):
+    repo = tmp_path / "repo"
+    notebook = write_notebook(repo / "report.ipynb", "print(1)")
+    other = write_notebook(repo / "other.ipynb", "print(2)")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    _git(repo, "remote", "add", "origin", "https://someone:s3cret@example.org/team/repo.git")
+
+    assert git_provenance(notebook) == {}  # no commit yet: nothing to claim
+
+    _git(repo, "add", "report.ipynb")
+    _git(repo, "commit", "-qm", "report")
+    head = _git(repo, "rev-parse", "HEAD")
+    assert git_provenance(notebook) == {"revision": head, "source": "https://***@example.org/team/repo.git"}
+    # another file's state does not matter; an untracked notebook does
+    assert git_provenance(notebook)["revision"] == head
+    assert git_provenance(other)["revision"] == f"{head}-dirty"
+
+    write_notebook(notebook, "print(3)")  # edited after the commit
+    assert git_provenance(notebook)["revision"] == f"{head}-dirty"
+    _git(repo, "commit", "-qam", "edit")
+    assert git_provenance(notebook)["revision"] == _git(repo, "rev-parse", "HEAD")
+
+
+def test_no_repository_no_labels(tmp_path):
+    assert git_provenance(write_notebook(tmp_path / "loose.ipynb", "print(1)")) == {}
