@@ -8,7 +8,13 @@ bundle copied in so pip gets through this machine's TLS-intercepting proxy), not
 Both start from a fresh copy of the base image (a new image id, so the engine has no layer
 for either), with the host's wheel cache warm. Measured: first build, rebuild after a
 one-cell edit (median of 5), rebuild after adding one package, image size vs the floor
-(base + installed environment). Not a test: it prints a table.
+(base + installed environment). Each measurement starts after a sync, so that writing back
+the previous one's layers does not slow it down. Not a test: it prints a table.
+
+The issue's case (pandas + matplotlib + scikit-learn) is benchmarks/notebooks/sales-model.ipynb
+with a kernel that has them: ``--notebook benchmarks/notebooks/sales-model.ipynb --python
+~/.cache/jupyter-containerize/bench-kernel/bin/python`` (that venv is made by
+benchmarks/lock.py).
 """
 
 from __future__ import annotations
@@ -73,18 +79,23 @@ class Timer:
         pass
 
 
+KERNEL: str | None = None  # --python: the kernel's interpreter (None: the notebook's kernelspec)
+
+
 def ours(notebook: Path, tag: str, base: str, add: tuple[str, ...] = ()) -> tuple[float, float, str]:
     """(whole pipeline s, build phase s, environment image tag)."""
     timer = Timer()
+    os.sync()  # no dirty pages of the previous measurement in this one
     started = time.monotonic()
     result = pipeline.containerize(
-        BuildRequest(path=str(notebook), tag=tag, edits=PackageEdits(add=list(add))), notebook,
+        BuildRequest(path=str(notebook), tag=tag, edits=PackageEdits(add=list(add)), python=KERNEL), notebook,
         root=notebook.parent, settings=Settings(base_image=base), engine=DockerEngine(), reporter=timer)
     ended = time.monotonic()
     return ended - started, ended - timer.phases["build"], timer.env_image
 
 
 def hand(context: Path, tag: str) -> float:
+    os.sync()
     started = time.monotonic()
     subprocess.run(["docker", "build", "-q", "-t", tag, str(context)], check=True, capture_output=True)
     return time.monotonic() - started
@@ -116,7 +127,11 @@ def main() -> int:
     parser.add_argument("--notebook", type=Path, default=REPO / "examples" / "sales-report.ipynb")
     parser.add_argument("--add", default="tabulate==0.9.0", help="the one package added")
     parser.add_argument("--edits", type=int, default=5)
+    parser.add_argument("--python", help="the kernel's interpreter (default: the notebook's kernelspec); "
+                                         "benchmarks/lock.py makes one with pandas, scikit-learn and matplotlib")
     args = parser.parse_args()
+    global KERNEL
+    KERNEL = args.python
     client = docker.from_env()
     nonce = str(time.time_ns())
     work = Path(tempfile.mkdtemp(prefix="containerize-bench-"))
@@ -192,7 +207,7 @@ def main() -> int:
 
 
 def _analysed(notebook: Path):
-    environment = pipeline.kernel_environment(notebook)
+    environment = pipeline.kernel_environment(notebook, python=KERNEL)
     return pipeline.analyse(notebook, environment, notebook.parent), environment
 
 
