@@ -19,7 +19,7 @@ import pytest
 from jupyter_containerize.errors import ImageBuildFailed
 from jupyter_containerize.image.context import ContextSpec, runtime_config
 from jupyter_containerize.image.envbuild import ensure_environment
-from jupyter_containerize.image.installed import InstalledWheels, compiler_for, members_of
+from jupyter_containerize.image.installed import InstallFailed, InstalledWheels, compiler_for, members_of
 from jupyter_containerize.image.layer import child_config, image_id, layer_bytes, plan_layer
 
 from .conftest import BASE_IMAGE, write_notebook
@@ -97,6 +97,28 @@ def test_a_wheel_is_installed_once_into_a_deterministic_segment(tmp_path, wheels
     assert cache.segments(wheels[:1]) == [alpha] and alpha.stat().st_mtime_ns == mtime
     again = InstalledWheels(tmp_path / "other", "3.11", cache.compiler).segments(wheels[:1])[0]
     assert again.read_bytes() == alpha.read_bytes()
+
+
+def test_a_broken_wheel_is_named_and_leaves_the_cache_clean(tmp_path, wheels):
+    """A wheel without its WHEEL file (a bad local build, say) fails the install naming it;
+    nothing half-written stays in the cache, and the good wheel installs."""
+    broken = tmp_path / "wheels" / "gamma-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheels[0]) as good, zipfile.ZipFile(broken, "w") as bad:
+        for item in good.infolist():
+            data = good.read(item)
+            name = item.filename.replace("alpha-1.0.dist-info", "gamma-1.0.dist-info")
+            if name.endswith("/METADATA"):
+                data = data.replace(b"Name: alpha", b"Name: gamma")
+            if not name.endswith("/WHEEL"):
+                bad.writestr(name, data)
+    root = tmp_path / "installed"
+    cache = InstalledWheels(root, "3.11", compiler_for("3.11"))
+    with pytest.raises(InstallFailed, match=r"Cannot install gamma-1\.0-py3-none-any\.whl"):
+        cache.segments([wheels[1], broken])
+    assert [p.name for p in root.rglob("*") if p.is_file()] == []  # not even the good one's half
+    assert [p.name for p in root.rglob("staging-*")] == []
+    (segment,) = cache.segments([wheels[1]])
+    assert segment.is_file() and members_of(segment)
 
 
 def test_a_layer_holds_each_path_once(tmp_path, wheels):
