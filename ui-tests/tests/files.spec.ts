@@ -1,6 +1,13 @@
 import { expect, test } from '@jupyterlab/galata';
 
-import { byTestId, panel, shoot } from './helpers';
+import {
+  NAME,
+  byTestId,
+  openNotebook,
+  openPanel,
+  panel,
+  shoot
+} from './helpers';
 
 /** A notebook with a local module and a data file (ui-tests/fixtures/local-files). */
 const NOTEBOOK = 'fixtures/local-files/prices.ipynb';
@@ -61,5 +68,31 @@ test.describe('Containerize panel: local files', () => {
     await expect(byTestId(sidebar, 'jp-containerize-tag')).toHaveText(
       'prices:ui-files'
     );
+  });
+});
+
+test.describe('Containerize panel: follows the active notebook', () => {
+  test('switches to the notebook whose tab is activated, and back', async ({
+    page
+  }) => {
+    await openNotebook(page);
+    await openPanel(page);
+    const sidebar = panel(page);
+    const title = byTestId(sidebar, 'jp-containerize-notebook');
+    await expect(title).toHaveText(NAME);
+
+    await page.notebook.openByPath(NOTEBOOK);
+    await page.notebook.activate('prices.ipynb');
+    await expect(title).toHaveText('prices.ipynb');
+    await expect(byTestId(sidebar, 'jp-containerize-files')).toBeVisible({
+      timeout: 60_000
+    });
+    await expect(sidebar.locator('[data-package="pandas"]')).toHaveCount(0);
+
+    await page.notebook.activate(NAME);
+    await expect(title).toHaveText(NAME);
+    await expect(sidebar.locator('[data-package="pandas"]')).toBeVisible({
+      timeout: 60_000
+    });
   });
 });
