@@ -142,7 +142,7 @@ async def test_stopping_or_deleting_a_job_removes_its_container(how, jp_fetch, j
     import psutil
     from jupyter_scheduler.orm import Job
 
-    from jupyter_containerize.scheduler.execution import job_label
+    from jupyter_containerize.scheduler.execution import JOB_LABEL, job_label
 
     shutil.copy(jobs_notebook, jp_root_dir / "jobs.ipynb")
     created = await _json(jp_fetch, "scheduler", "jobs", method="POST", body=json.dumps({
@@ -187,6 +187,15 @@ async def test_stopping_or_deleting_a_job_removes_its_container(how, jp_fetch, j
         if how == "stop":
             assert (await _json(jp_fetch, "scheduler", "jobs", job_id))["status"] == "STOPPED"
         assert client.containers(all=True, filters={"label": job_label(job_id)}) == []
+        # a create the dead process had in flight completes late: the second sweep removes it
+        late = client.create_container(jobs_image, command=["true"], labels={JOB_LABEL: job_id})["Id"]
+        delay = jp_serverapp.web_app.settings["scheduler"].late_sweep_delay
+        for _ in range(int(delay * 4) + 40):
+            if not client.containers(all=True, filters={"id": late}):
+                break
+            await asyncio.sleep(0.25)
+        else:
+            raise AssertionError(f"the container created after the {how} is still there")
     finally:
         for leftover in client.containers(all=True, filters={"label": job_label(job_id)}):
             client.remove_container(leftover["Id"], v=True, force=True)
