@@ -44,9 +44,13 @@ export function SchedulerHelp({
         </>
       )}
       <p>
-        {trans.__(
-          'Then add these lines to jupyter_server_config.py and restart JupyterLab:'
-        )}
+        {outcome === 'not-listed'
+          ? trans.__(
+              'Add these lines to jupyter_server_config.py and restart JupyterLab:'
+            )
+          : trans.__(
+              'Then add these lines to jupyter_server_config.py and restart JupyterLab:'
+            )}
       </p>
       <pre
         className="jp-containerize-mono"

@@ -78,6 +78,11 @@ test.describe('Containerize panel: schedule with jupyter-scheduler', () => {
     const help = page.locator('[data-testid="jp-containerize-scheduler-help"]');
     await expect(help).toBeVisible();
     await expect(help).toHaveAttribute('data-outcome', 'not-listed');
+    // installed already: no install step, so the config step comes first
+    await expect(help).not.toContainText('pip install');
+    await expect(help).toContainText(
+      'Add these lines to jupyter_server_config.py and restart JupyterLab:'
+    );
     await expect(
       help.locator('[data-testid="jp-containerize-scheduler-config"]')
     ).toContainText(
