@@ -172,6 +172,8 @@ async def test_stopping_or_deleting_a_job_removes_its_container(how, jp_fetch, j
         assert took < 5, took  # SIGKILL and `docker rm -f`: no 10 s SIGTERM grace period
         # the call returns once the container is gone, running or not
         assert client.containers(all=True, filters={"label": job_label(job_id)}) == []
+        # a create the dead process had in flight completes late: the second sweep removes it
+        late = client.create_container(jobs_image, command=["true"], labels={JOB_LABEL: job_id})["Id"]
         if how == "stop":
             job = await _json(jp_fetch, "scheduler", "jobs", job_id)
             assert job["status"] == "STOPPED" and job["end_time"], job
@@ -186,9 +188,6 @@ async def test_stopping_or_deleting_a_job_removes_its_container(how, jp_fetch, j
         await asyncio.sleep(2)
         if how == "stop":
             assert (await _json(jp_fetch, "scheduler", "jobs", job_id))["status"] == "STOPPED"
-        assert client.containers(all=True, filters={"label": job_label(job_id)}) == []
-        # a create the dead process had in flight completes late: the second sweep removes it
-        late = client.create_container(jobs_image, command=["true"], labels={JOB_LABEL: job_id})["Id"]
         delay = jp_serverapp.web_app.settings["scheduler"].late_sweep_delay
         for _ in range(int(delay * 4) + 40):
             if not client.containers(all=True, filters={"id": late}):
@@ -196,6 +195,7 @@ async def test_stopping_or_deleting_a_job_removes_its_container(how, jp_fetch, j
             await asyncio.sleep(0.25)
         else:
             raise AssertionError(f"the container created after the {how} is still there")
+        assert client.containers(all=True, filters={"label": job_label(job_id)}) == []
     finally:
         for leftover in client.containers(all=True, filters={"label": job_label(job_id)}):
             client.remove_container(leftover["Id"], v=True, force=True)
