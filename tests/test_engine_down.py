@@ -30,3 +30,51 @@ async def test_engine_down(jp_fetch, jp_root_dir):
     failed = json.loads((await jp_fetch("containerize", "builds", job["id"])).body)
     assert "Docker engine" in failed["error"]["message"]
     assert (await jp_fetch("containerize", "info")).code == 200
+
+
+class BrokenStreamClient:
+    """An API client whose build stream breaks the way a closed chunked response does."""
+
+    def __init__(self, cancelled):
+        self.cancelled = cancelled
+
+    def _post(self, *args, **kwargs):
+        return None
+
+    def build(self, **kwargs):
+        from http.client import IncompleteRead
+        from urllib3.exceptions import ProtocolError
+
+        yield {"stream": "Step 1/2 : FROM base\n"}
+        raise ProtocolError("Connection broken: IncompleteRead(0 bytes read)", IncompleteRead(b""))
+
+    def close(self):
+        pass
+
+
+class BrokenStreamEngine(DockerEngine):
+    def __init__(self, cancelled):
+        super().__init__()
+        self.cancelled = cancelled
+
+    def _client(self):
+        return BrokenStreamClient(self.cancelled)
+
+
+@pytest.mark.parametrize("was_cancelled", [True, False])
+def test_a_broken_build_stream_is_a_cancel_or_a_lost_engine(was_cancelled):
+    """Closing the stream to cancel can surface as urllib3's ProtocolError (not an OSError):
+    it is a cancel when the user asked for one, a lost engine otherwise, never a crash."""
+    import io
+    import threading
+
+    from jupyter_containerize.errors import Cancelled, EngineUnavailable
+
+    cancelled = threading.Event()
+    if was_cancelled:
+        cancelled.set()
+    expected = Cancelled if was_cancelled else EngineUnavailable
+    with pytest.raises(expected) as caught:
+        BrokenStreamEngine(cancelled).build(io.BytesIO(b""), "x:1", labels={}, on_progress=lambda p: None,
+                                            cancelled=cancelled)
+    assert ("cancelled" if was_cancelled else "Lost the Docker engine") in str(caught.value)

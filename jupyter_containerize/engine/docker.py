@@ -14,6 +14,7 @@ from docker.errors import APIError, DockerException, ImageNotFound
 
 from ..errors import Cancelled, EngineUnavailable, ImageBuildFailed, NotFound, PushFailed
 from .base import BuildProgress, ContainerEngine, ImageInfo, RunOutcome
+from .docker_run import ENGINE_ERRORS
 from .registry import push_error, repository_of
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) :")
@@ -94,7 +95,7 @@ def _cancellable_stream(client: docker.APIClient, cancelled: threading.Event, ac
         if cancelled.is_set():
             raise Cancelled(f"The {action} was cancelled") from None
         raise api_error(exc.explanation or str(exc)) from None
-    except (DockerException, OSError, ValueError, AttributeError) as exc:
+    except (*ENGINE_ERRORS, ValueError, AttributeError) as exc:
         if cancelled.is_set():
             raise Cancelled(f"The {action} was cancelled") from None
         raise EngineUnavailable(f"Lost the Docker engine during the {action}: {exc}") from None
@@ -133,7 +134,7 @@ class DockerEngine(ContainerEngine):
             yield client
         except ImageNotFound as exc:
             raise NotFound(f"No image {image}" if image else str(exc)) from None
-        except (DockerException, OSError) as exc:
+        except ENGINE_ERRORS as exc:
             raise EngineUnavailable(f"The Docker engine does not answer: {exc}") from None
         finally:
             client.close()
@@ -289,12 +290,12 @@ class DockerEngine(ContainerEngine):
             return RunOutcome(code, stdout, stderr)
         except APIError as exc:
             raise ImageBuildFailed(f"Cannot run {image}: {exc.explanation or exc}") from None
-        except (DockerException, OSError) as exc:
+        except ENGINE_ERRORS as exc:
             raise EngineUnavailable(f"Lost the Docker engine while running {image}: {exc}") from None
         finally:
             if container:
                 try:
                     client.remove_container(container, force=True)
-                except (DockerException, OSError):
+                except ENGINE_ERRORS:
                     pass
             client.close()

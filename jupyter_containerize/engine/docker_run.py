@@ -8,18 +8,25 @@ read-only; ``/tmp`` is a tmpfs.
 
 from __future__ import annotations
 
+import http.client
 import io
 import tarfile
 import threading
 from pathlib import Path, PurePosixPath
 from typing import Callable, Optional
 
+import urllib3.exceptions
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound as DockerNotFound
 
 from ..errors import ContainerizeError, EngineUnavailable, NotFound
 
 OUT = "/out"
 STOP_TIMEOUT = 10  # seconds between SIGTERM and SIGKILL
+
+# What a call to the engine raises when the engine is gone or its connection broke: the SDK's
+# errors, socket errors, and, from a streaming response read after the connection closed,
+# urllib3's and http.client's own (``ProtocolError: IncompleteRead``), which are not OSErrors.
+ENGINE_ERRORS = (DockerException, OSError, http.client.HTTPException, urllib3.exceptions.HTTPError)
 
 
 def _engine_error(exc: Exception) -> ContainerizeError:
@@ -72,7 +79,7 @@ def run_container(client_factory: Callable, image: str, args: list[str], *, outp
                     stopper = client_factory()
                     try:
                         stopper.stop(container, timeout=STOP_TIMEOUT)
-                    except (DockerException, OSError):
+                    except ENGINE_ERRORS:
                         pass
                     finally:
                         stopper.close()
@@ -96,14 +103,14 @@ def run_container(client_factory: Callable, image: str, args: list[str], *, outp
         return status
     except ContainerizeError:
         raise
-    except (DockerException, OSError) as exc:
+    except ENGINE_ERRORS as exc:
         raise _engine_error(exc) from None
     finally:
         finished.set()
         if container is not None:
             try:
                 client.remove_container(container, v=True, force=True)
-            except (DockerException, OSError):
+            except ENGINE_ERRORS:
                 pass
         client.close()
 
@@ -120,7 +127,7 @@ def remove_containers(client_factory: Callable, label: str) -> list[str]:
                 continue  # its own run removed it meanwhile
             removed.append(found["Id"])
         return removed
-    except (DockerException, OSError) as exc:
+    except ENGINE_ERRORS as exc:
         raise _engine_error(exc) from None
     finally:
         client.close()
@@ -146,12 +153,12 @@ def read_image_file(client_factory: Callable, image: str, path: str) -> Optional
             return tar.extractfile(member).read()
     except ContainerizeError:
         raise
-    except (DockerException, OSError) as exc:
+    except ENGINE_ERRORS as exc:
         raise _engine_error(exc) from None
     finally:
         if container is not None:
             try:
                 client.remove_container(container, force=True)
-            except (DockerException, OSError):
+            except ENGINE_ERRORS:
                 pass
         client.close()
