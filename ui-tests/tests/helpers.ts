@@ -14,32 +14,43 @@ export const panel = (page: IJupyterLabPageFixture): Locator =>
 export const byTestId = (root: Locator, id: string): Locator =>
   root.locator(`[data-testid="${id}"]`);
 
-/** The panel shows the example notebook's packages. */
+/** A notebook whose job sleeps for two minutes (ui-tests/fixtures/long-job): with Verify
+ * checked, its build stays running long enough to reload the page or cancel it. */
+export const LONG_NOTEBOOK = 'fixtures/long-job/nightly-refresh.ipynb';
+
+/** The panel shows the notebook's packages (both notebooks import pandas). */
 export async function expectPackages(
-  page: IJupyterLabPageFixture
+  page: IJupyterLabPageFixture,
+  notebook = NOTEBOOK
 ): Promise<void> {
   const sidebar = panel(page);
   await expect(sidebar).toBeVisible();
-  await expect(byTestId(sidebar, 'jp-containerize-notebook')).toHaveText(NAME);
+  await expect(byTestId(sidebar, 'jp-containerize-notebook')).toHaveText(
+    path.basename(notebook)
+  );
   await expect(sidebar.locator('[data-package="pandas"]')).toBeVisible({
     timeout: 60_000
   });
 }
 
 export async function openNotebook(
-  page: IJupyterLabPageFixture
+  page: IJupyterLabPageFixture,
+  notebook = NOTEBOOK
 ): Promise<void> {
-  await page.notebook.openByPath(NOTEBOOK);
-  await page.notebook.activate(NAME);
+  await page.notebook.openByPath(notebook);
+  await page.notebook.activate(path.basename(notebook));
 }
 
 /** Open the panel through its command, as the keyboard shortcut does. */
-export async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
+export async function openPanel(
+  page: IJupyterLabPageFixture,
+  notebook = NOTEBOOK
+): Promise<void> {
   await page.evaluate(
     id => window.jupyterapp.commands.execute(id),
     'containerize:open'
   );
-  await expectPackages(page);
+  await expectPackages(page, notebook);
 }
 
 /**
@@ -47,7 +58,8 @@ export async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
  * for), then open the panel on the notebook, which need not be open.
  */
 export async function reloadAndOpenPanel(
-  page: IJupyterLabPageFixture
+  page: IJupyterLabPageFixture,
+  notebook = NOTEBOOK
 ): Promise<void> {
   await page.reload({ waitForIsReady: false });
   await page
@@ -55,9 +67,9 @@ export async function reloadAndOpenPanel(
     .waitFor({ state: 'detached', timeout: 60_000 });
   await page.evaluate(
     path => window.jupyterapp.commands.execute('containerize:open', { path }),
-    NOTEBOOK
+    notebook
   );
-  await expectPackages(page);
+  await expectPackages(page, notebook);
 }
 
 async function setTheme(
@@ -130,56 +142,4 @@ export async function waitForPhase(
     phases,
     { timeout }
   );
-}
-
-/**
- * A pin that makes this run's lock new, so the image's pip install step has no layer cache
- * and the build runs long enough to cancel it or reload during it (certifi: small, no deps).
- */
-export function uncachedPin(): string {
-  const versions = [
-    '2017.4.17',
-    '2017.7.27.1',
-    '2017.11.5',
-    '2018.1.18',
-    '2018.4.16',
-    '2018.8.13',
-    '2018.8.24',
-    '2018.10.15',
-    '2018.11.29',
-    '2019.3.9',
-    '2019.6.16',
-    '2019.9.11',
-    '2019.11.28',
-    '2020.4.5.1',
-    '2020.4.5.2',
-    '2020.6.20',
-    '2020.11.8',
-    '2020.12.5',
-    '2021.5.30',
-    '2021.10.8',
-    '2022.5.18.1',
-    '2022.6.15',
-    '2022.9.14',
-    '2022.9.24',
-    '2022.12.7',
-    '2023.5.7',
-    '2023.7.22',
-    '2023.11.17',
-    '2024.2.2',
-    '2024.6.2',
-    '2024.7.4',
-    '2024.8.30',
-    '2024.12.14',
-    '2025.1.31',
-    '2025.4.26',
-    '2025.6.15',
-    '2025.7.9',
-    '2025.7.14',
-    '2025.8.3',
-    '2025.10.5',
-    '2025.11.12',
-    '2026.1.4'
-  ];
-  return versions[Math.floor(Math.random() * versions.length)];
 }
