@@ -172,13 +172,20 @@ test.describe('Containerize panel: builds', () => {
     await openNotebook(page, LONG_NOTEBOOK);
     await openPanel(page, LONG_NOTEBOOK);
     let sidebar = panel(page);
+    // the choice is in the workspace before the reload (JupyterLab saves it shortly after)
+    const saved = page.waitForRequest(
+      request =>
+        request.method() === 'PUT' && request.url().includes('/api/workspaces')
+    );
     await byTestId(sidebar, 'jp-containerize-verify').check();
+    await saved;
     await byTestId(sidebar, 'jp-containerize-build-button').click();
     await waitForPhase(sidebar, /verify/, BUILD_TIMEOUT - 60_000);
 
     // the panel finds the notebook's running build after a reload
     await reloadAndOpenPanel(page, LONG_NOTEBOOK);
     sidebar = panel(page);
+    await expect(byTestId(sidebar, 'jp-containerize-verify')).toBeChecked();
     // the running build is followed again: stepper, progress and the log from the start
     await expect(byTestId(sidebar, 'jp-containerize-progress')).toBeVisible({
       timeout: 30_000
