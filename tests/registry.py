@@ -34,6 +34,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_for_port(port: int, tries: int = 100) -> bool:
+    """True once something listens on 127.0.0.1:``port`` (within ``tries`` x 0.1 s)."""
+    for _ in range(tries):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):
     if not shutil.which("docker-registry") or not shutil.which("htpasswd"):
@@ -51,13 +62,7 @@ def registry(tmp_path_factory):
         proc = subprocess.Popen(["docker-registry", "serve", str(tmp / "config.yml")], stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", int(host.split(":")[1])), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
+        if not wait_for_port(int(host.split(":")[1])):
             pytest.fail(f"the registry did not start: {log.read_text()[-2000:]}")
         docker_config = tmp / "docker-config"
         docker_config.mkdir()

@@ -11,13 +11,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from .conftest import BASE_IMAGE, follow_events, write_notebook
-from .registry import PASSWORD, free_port, login, registry  # noqa: F401 - the fixture
+from .registry import PASSWORD, free_port, login, registry, wait_for_port  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.engine
 
@@ -40,7 +39,7 @@ def mirror(tmp_path, cache_dir):
     proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
                              "--directory", str(root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
-    time.sleep(0.5)
+    assert wait_for_port(port), "the planted index did not start"
     yield f"http://user:{INDEX_SECRET}@127.0.0.1:{port}/simple"
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=10)
