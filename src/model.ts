@@ -176,6 +176,10 @@ export class ContainerizeModel {
     if (path === this._path) {
       return;
     }
+    const shown = this._build.job;
+    if (this._path && shown) {
+      this._shown.set(this._path, shown.id);
+    }
     this._build.clear();
     this._path = path;
     this._analysis = null;
@@ -232,7 +236,8 @@ export class ContainerizeModel {
   }
 
   /**
-   * List the notebook's builds; with `attach`, follow the newest queued/running one.
+   * List the notebook's builds; with `attach`, follow the newest queued/running one, else
+   * show again the build the panel showed for this notebook before it switched away.
    */
   async refreshHistory(attach = false): Promise<void> {
     const path = this._path;
@@ -246,8 +251,11 @@ export class ContainerizeModel {
       }
       this._history = builds;
       const active = builds.find(job => api.isActive(job));
-      if (attach && active && !this._build.job) {
-        this._build.follow(active);
+      const shownBefore = builds.find(job => job.id === this._shown.get(path));
+      const toShow =
+        attach && !this._build.job ? (active ?? shownBefore) : undefined;
+      if (toShow) {
+        this._build.follow(toShow, api.isActive(toShow));
       }
       this._emit();
     } catch (error) {
@@ -399,4 +407,6 @@ export class ContainerizeModel {
   });
   private _starting = false;
   private _history: BuildJob[] = [];
+  /** The build shown for each notebook the panel switched away from (this page only). */
+  private _shown = new Map<string, string>();
 }

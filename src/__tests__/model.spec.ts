@@ -241,6 +241,59 @@ describe('ContainerizeModel', () => {
     expect(model.history).toHaveLength(1);
   });
 
+  it('shows again the build it showed for a notebook after switching away and back', async () => {
+    const built = job({ id: 'b8', state: 'succeeded' });
+    serve({
+      started: job({ id: 'b8' }),
+      pages: [
+        page(
+          [
+            event(0, 'log', { message: 'Step 1/8' }),
+            event(1, 'state', { state: 'succeeded' })
+          ],
+          2,
+          true
+        )
+      ],
+      final: built
+    });
+    const model = new ContainerizeModel();
+    const finished = jest.fn();
+    model.finished.connect((_, j) => finished(j.id));
+    await model.setNotebook('examples/x.ipynb');
+    await model.build();
+    await settle(model, () => model.job?.state === 'succeeded');
+
+    serve({ builds: [] });
+    await model.setNotebook('other.ipynb');
+    expect(model.job).toBeNull();
+    // back: the finished build is shown again, its log replayed, without a second toast
+    serve({
+      builds: [built],
+      pages: [
+        page(
+          [
+            event(0, 'log', { message: 'Step 1/8' }),
+            event(1, 'state', { state: 'succeeded' })
+          ],
+          2,
+          true
+        )
+      ]
+    });
+    await model.setNotebook('examples/x.ipynb');
+    expect(model.job?.id).toBe('b8');
+    await settle(model, () => model.log.includes('Step 1/8'));
+    expect(finished.mock.calls).toEqual([['b8']]);
+    // a notebook the panel showed no build for still opens without one
+    serve({
+      builds: [job({ id: 'b9', state: 'succeeded', notebook: 'other.ipynb' })]
+    });
+    await model.setNotebook('other.ipynb');
+    expect(model.job).toBeNull();
+    model.dispose();
+  });
+
   it('stops following when the notebook changes', async () => {
     serve({
       builds: [job({ id: 'b7', state: 'running' })],

@@ -68,6 +68,18 @@ test.describe('Containerize panel: local files', () => {
     await expect(byTestId(sidebar, 'jp-containerize-tag')).toHaveText(
       'prices:ui-files'
     );
+
+    // another notebook's tab shows that notebook; back on this one, its result is shown again
+    await openNotebook(page);
+    const title = byTestId(sidebar, 'jp-containerize-notebook');
+    await expect(title).toHaveText(NAME);
+    await expect(byTestId(sidebar, 'jp-containerize-result')).toHaveCount(0);
+    await page.notebook.activate('prices.ipynb');
+    await expect(title).toHaveText('prices.ipynb');
+    await expect(byTestId(sidebar, 'jp-containerize-tag')).toHaveText(
+      'prices:ui-files',
+      { timeout: 30_000 }
+    );
   });
 });
 
