@@ -250,12 +250,14 @@ export class ContainerizeModel {
         return;
       }
       this._history = builds;
-      const active = builds.find(job => api.isActive(job));
-      const shownBefore = builds.find(job => job.id === this._shown.get(path));
-      const toShow =
-        attach && !this._build.job ? (active ?? shownBefore) : undefined;
-      if (toShow) {
-        this._build.follow(toShow, api.isActive(toShow));
+      if (attach && !this._build.job) {
+        const shownBefore = this._shown.get(path);
+        const toShow =
+          builds.find(job => api.isActive(job)) ??
+          builds.find(job => job.id === shownBefore);
+        if (toShow) {
+          this._build.follow(toShow, api.isActive(toShow));
+        }
       }
       this._emit();
     } catch (error) {

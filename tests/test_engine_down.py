@@ -35,9 +35,6 @@ async def test_engine_down(jp_fetch, jp_root_dir):
 class BrokenStreamClient:
     """An API client whose build stream breaks the way a closed chunked response does."""
 
-    def __init__(self, cancelled):
-        self.cancelled = cancelled
-
     def _post(self, *args, **kwargs):
         return None
 
@@ -53,12 +50,8 @@ class BrokenStreamClient:
 
 
 class BrokenStreamEngine(DockerEngine):
-    def __init__(self, cancelled):
-        super().__init__()
-        self.cancelled = cancelled
-
     def _client(self):
-        return BrokenStreamClient(self.cancelled)
+        return BrokenStreamClient()
 
 
 @pytest.mark.parametrize("was_cancelled", [True, False])
@@ -75,6 +68,6 @@ def test_a_broken_build_stream_is_a_cancel_or_a_lost_engine(was_cancelled):
         cancelled.set()
     expected = Cancelled if was_cancelled else EngineUnavailable
     with pytest.raises(expected) as caught:
-        BrokenStreamEngine(cancelled).build(io.BytesIO(b""), "x:1", labels={}, on_progress=lambda p: None,
-                                            cancelled=cancelled)
+        BrokenStreamEngine().build(io.BytesIO(b""), "x:1", labels={}, on_progress=lambda p: None,
+                                   cancelled=cancelled)
     assert ("cancelled" if was_cancelled else "Lost the Docker engine") in str(caught.value)
