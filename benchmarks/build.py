@@ -28,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -87,7 +86,7 @@ def ours(notebook: Path, tag: str, base: str, add: tuple[str, ...] = ()) -> tupl
     timer = Timer()
     os.sync()  # no dirty pages of the previous measurement in this one
     started = time.monotonic()
-    result = pipeline.containerize(
+    pipeline.containerize(
         BuildRequest(path=str(notebook), tag=tag, edits=PackageEdits(add=list(add)), python=KERNEL), notebook,
         root=notebook.parent, settings=Settings(base_image=base), engine=DockerEngine(), reporter=timer)
     ended = time.monotonic()

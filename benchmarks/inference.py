@@ -79,7 +79,8 @@ def run_pipreqs(notebook: Path, workdir: Path) -> set[str] | None:
     shutil.copy(notebook, project / notebook.name)
     out = project / "requirements.out"
     done = subprocess.run(
-        [exe, "--scan-notebooks", "--mode", "no-pin", "--force", "--pypi-server", PYPI_JSON, "--savepath", str(out), str(project)],
+        [exe, "--scan-notebooks", "--mode", "no-pin", "--force", "--pypi-server", PYPI_JSON,
+         "--savepath", str(out), str(project)],
         capture_output=True, text=True, timeout=300,
     )
     if done.returncode != 0 or not out.exists():
@@ -177,9 +178,11 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"    other requirements: {sorted(extra_all)}")
 
         print()
-        print(f"overall (imports)      ours    {fmt(*totals['ours'])}  (tp {totals['ours'][0]}, fp {totals['ours'][1]}, fn {totals['ours'][2]})")
+        tp, fp, fn = totals['ours']
+        print(f"overall (imports)      ours    {fmt(tp, fp, fn)}  (tp {tp}, fp {fp}, fn {fn})")
         if args.pipreqs:
-            print(f"overall (imports)      pipreqs {fmt(*totals['pipreqs'])}  (tp {totals['pipreqs'][0]}, fp {totals['pipreqs'][1]}, fn {totals['pipreqs'][2]})")
+            tp, fp, fn = totals['pipreqs']
+            print(f"overall (imports)      pipreqs {fmt(tp, fp, fn)}  (tp {tp}, fp {fp}, fn {fn})")
         print(f"overall (all requirements vs distributions+implied+conditional+pip lines) ours {fmt(*totals['ours_all'])}")
         share = implied_found / implied_total if implied_total else 1.0
         print(f"implied needs found    ours    {implied_found}/{implied_total} = {share:.0%}")

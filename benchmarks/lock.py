@@ -73,7 +73,7 @@ def main() -> None:
         edits = PackageEdits(add=["rich"])
         resolved = []
         for run in range(max(1, args.runs // 2)):
-            resolved.append(timed(lambda: make_lock(analysis, env, edits=edits, cache_dir=Path(tmp, f"c{run}")))[0])
+            resolved.append(timed(lambda run=run: make_lock(analysis, env, edits=edits, cache_dir=Path(tmp, f"c{run}")))[0])
         print(f"with the resolver (--add rich, cold): median {statistics.median(resolved):.3f} s "
               f"({len(calls)} resolver calls)")
         import shutil

@@ -5,7 +5,7 @@ try:
 except ImportError:  # pragma: no cover - running from a source tree that was never built
     import warnings
 
-    warnings.warn("Importing 'jupyter_containerize' outside a proper installation.")
+    warnings.warn("Importing 'jupyter_containerize' outside a proper installation.", stacklevel=2)
     __version__ = "dev"
 
 

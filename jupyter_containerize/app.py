@@ -12,8 +12,8 @@ from .builds import BuildManager
 from .engine import ContainerEngine
 from .engine.docker import DockerEngine
 from .routes import setup_route_handlers
-from .store import JobStore, default_store_path
 from .settings import DEFAULT_BASE_IMAGE_TEMPLATE, DEFAULT_TAG_TEMPLATE, Settings, default_cache_dir
+from .store import JobStore, default_store_path
 
 
 class ContainerizeApp(ExtensionApp):

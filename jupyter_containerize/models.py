@@ -116,7 +116,8 @@ class LockedPackage(Model):
     )
     origin: Optional[str] = Field(
         default=None,
-        description="Where a non-index package comes from: 'name @ git+URL@COMMIT', 'editable', 'directory', 'wheel file', 'sdist', 'conda'",
+        description="Where a non-index package comes from: 'name @ git+URL@COMMIT', 'editable', 'directory', "
+        "'wheel file', 'sdist', 'conda'",
     )
 
 

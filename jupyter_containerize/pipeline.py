@@ -21,9 +21,9 @@ from packaging.utils import canonicalize_name
 from .analysis import KernelEnvironment, analyze_notebook, inspect_interpreter, interpreter_for_kernel
 from .engine import BuildProgress, ContainerEngine
 from .errors import Cancelled, NotebookInvalid, NotebookNotFound, VerifyFailed
+from .image.context import ContextSpec, context_tar, labels_for, write_context
 from .image.envbuild import ensure_environment
 from .image.installed import compiler_for
-from .image.context import ContextSpec, context_tar, labels_for, write_context
 from .image.installer import uv_binary
 from .image.provenance import git_provenance
 from .lock import Target, lock_digest, make_lock, render_lock

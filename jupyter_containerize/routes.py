@@ -18,7 +18,7 @@ from tornado import web
 from . import pipeline
 from .builds import BuildManager
 from .errors import ContainerizeError, InvalidRequest
-from .models import BuildList, BuildRequest, ServerInfo, PHASES
+from .models import PHASES, BuildList, BuildRequest, ServerInfo
 from .paths import relative_to_root, resolve_notebook
 from .redact import redact
 

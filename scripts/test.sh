@@ -10,6 +10,9 @@ export CONTAINERIZE_REQUIRE_ENGINE=1   # a missing engine fails the run instead 
 export CONTAINERIZE_TEST_CACHE=${CONTAINERIZE_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jupyter-containerize-tests}
 status=0
 
+echo "==> ruff (Python lint)"
+python3 -m ruff check . || status=1
+
 echo "==> pytest"
 python3 -m pytest -q -p no:cacheprovider tests || status=1
 

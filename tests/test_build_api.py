@@ -7,7 +7,6 @@ import shutil
 
 import pytest
 
-
 from .conftest import BASE_IMAGE, EXAMPLE, follow_events, server_config, start_build
 
 pytestmark = pytest.mark.engine

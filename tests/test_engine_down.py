@@ -40,6 +40,7 @@ class BrokenStreamClient:
 
     def build(self, **kwargs):
         from http.client import IncompleteRead
+
         from urllib3.exceptions import ProtocolError
 
         yield {"stream": "Step 1/2 : FROM base\n"}

@@ -19,7 +19,7 @@ import pytest
 from jupyter_containerize.errors import ImageBuildFailed
 from jupyter_containerize.image.context import ContextSpec, runtime_config
 from jupyter_containerize.image.envbuild import ensure_environment
-from jupyter_containerize.image.installed import InstallFailed, InstalledWheels, compiler_for, members_of
+from jupyter_containerize.image.installed import InstalledWheels, InstallFailed, compiler_for, members_of
 from jupyter_containerize.image.layer import child_config, image_id, layer_bytes, plan_layer
 
 from .conftest import BASE_IMAGE, write_notebook

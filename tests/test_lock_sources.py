@@ -94,7 +94,7 @@ def test_non_index_sources_and_sdists_are_shipped_as_wheels(kernel, cache_dir):
     for name in ("tinyedit", "tinyvcs", "tinywheel", "docopt"):
         assert (cache_dir / "wheels" / pins[name].wheel).is_file()
     text = render_lock(lock)
-    assert f"# from tinyvcs @ git+file://" in text and "# shipped in the build context: wheels/tinyedit-" in text
+    assert "# from tinyvcs @ git+file://" in text and "# shipped in the build context: wheels/tinyedit-" in text
 
 
 def test_a_vcs_install_is_locked_by_version_and_wheel_hash_with_its_commit_in_a_comment(kernel, cache_dir):

@@ -40,7 +40,7 @@ def docker_config(registry, monkeypatch):  # noqa: F811
 
 
 def test_push_reports_the_digest_and_errors(engine, docker_config):
-    registry = docker_config
+    registry = docker_config  # noqa: F811 - the fixture, under the name the test reads
     tag = f"{registry.host}/containerize-test/tiny:1"
     _tiny_image(engine, tag)
     push = lambda t: engine.push(t, on_progress=lambda p: None, cancelled=threading.Event())  # noqa: E731
@@ -72,7 +72,7 @@ def jp_server_config(jp_server_config, cache_dir):
 
 
 async def test_build_with_push_and_the_push_action(engine, docker_config, jp_fetch, jp_root_dir):
-    registry = docker_config
+    registry = docker_config  # noqa: F811 - the fixture, under the name the test reads
     login(registry)
     write_notebook(jp_root_dir / "tiny.ipynb", "x = 6 * 7\nprint(x)")
     tag = f"{registry.host}/team/tiny:1"

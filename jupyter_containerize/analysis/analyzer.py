@@ -22,7 +22,8 @@ from .kernel import KernelEnvironment
 from .local import LocalModule, LocalResolver, relative, shipped_size
 from .mapping import Mapper
 from .requirements import Needs
-from .rules import Context, apply_rules, reason as rule_reason
+from .rules import Context, apply_rules
+from .rules import reason as rule_reason
 from .shell_needs import MagicNeeds
 from .system import SystemRules
 from .tables import load
@@ -115,7 +116,8 @@ class _Session(MagicNeeds):
                 sub = parse(to_python(body))
                 if sub is not None:
                     self._add_unit(cell, offset + magic.line if magic.kind == "cell" else offset + magic.line - 1, sub)
-            elif magic.kind == "cell" and magic.name not in M.BUILTIN_CELL_MAGICS and not self.system.known_cell_magic(magic.name):
+            elif (magic.kind == "cell" and magic.name not in M.BUILTIN_CELL_MAGICS
+                  and not self.system.known_cell_magic(magic.name)):
                 self._custom_magic_body(cell, offset, magic)
         return unit
 

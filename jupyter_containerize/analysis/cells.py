@@ -108,7 +108,7 @@ _HELP = re.compile(r"^\s*[\w.]*\?\??\s*$|^\s*\?\??[\w.]+\s*$")
 def fallback_transform(source: str) -> str:
     """Line-preserving IPython -> Python for when IPython is not importable."""
     lines = source.split("\n")
-    first = next((i for i, l in enumerate(lines) if l.strip()), None)
+    first = next((i for i, text in enumerate(lines) if text.strip()), None)
     if first is not None and lines[first].lstrip().startswith("%%"):
         head = lines[first].strip()[2:]
         name, _, line = head.partition(" ")
@@ -197,7 +197,7 @@ def parse(python: str) -> ast.Module | None:
             lineno = (exc.lineno or 0) - 1
             if not 0 <= lineno < len(lines) or not lines[lineno].strip():
                 # an error at the end (unclosed bracket...): drop the last non-blank line
-                lineno = max((i for i, l in enumerate(lines) if l.strip()), default=-1)
+                lineno = max((i for i, text in enumerate(lines) if text.strip()), default=-1)
                 if lineno < 0:
                     return None
             line = lines[lineno]

@@ -225,7 +225,8 @@ class FactsVisitor(ast.NodeVisitor):
             receiver = self.qualify(func.value) if isinstance(func, ast.Attribute) else None
             keywords = {k.arg: _literal_value(k.value) for k in node.keywords if k.arg}
             strings = tuple(a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str))
-            self.facts.calls.append(Call(name, isinstance(func, ast.Attribute), self.qualify(func), receiver, keywords, strings, node.lineno))
+            self.facts.calls.append(Call(name, isinstance(func, ast.Attribute), self.qualify(func), receiver, keywords,
+                                         strings, node.lineno))
             if name in ("join", "Path", "PurePath", "joinpath") and node.args:
                 self._path_string(node)
             self._special_call(name, dotted or [], node)

@@ -11,8 +11,8 @@ from . import magics as M
 from .cells import read_notebook, transform_cells
 from .facts import Unit, cell_facts
 from .imports import FoundImport
-from .local import LocalModule, relative
 from .install_lines import conda_specs, parse_install, pip_specs, read_requirement_file
+from .local import LocalModule, relative
 
 
 class MagicNeeds:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import (ConsoleReporter, analysed, edits_from, environment_args, image_args, lock_args,
-                     root_for, settings_from)
+from .common import ConsoleReporter, analysed, edits_from, environment_args, image_args, lock_args, root_for, settings_from
 
 
 def register(subparsers) -> None:

@@ -16,7 +16,8 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Optional
 
 import urllib3.exceptions
-from docker.errors import APIError, DockerException, ImageNotFound, NotFound as DockerNotFound
+from docker.errors import APIError, DockerException, ImageNotFound
+from docker.errors import NotFound as DockerNotFound
 
 from ..errors import ContainerizeError, EngineUnavailable, NotFound
 

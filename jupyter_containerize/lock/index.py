@@ -220,7 +220,8 @@ class PackageIndex:
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
                 return None, ""
-            raise LockError(f"The index {redact(base_url(url))} answered {exc.code} for {parts.path.rstrip('/').rsplit('/', 1)[-1]}") from None
+            project = parts.path.rstrip('/').rsplit('/', 1)[-1]
+            raise LockError(f"The index {redact(base_url(url))} answered {exc.code} for {project}") from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise LockError(f"The index {redact(base_url(url))} is unreachable: {reason}") from None

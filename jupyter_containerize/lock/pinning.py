@@ -51,7 +51,8 @@ def pin_for_target(entries: dict, environment, target: Target, index: PackageInd
         elif name in failed:
             continue
         else:
-            from_conda = conda_origin(name, conda, getattr(dists.get(name), "installer", None)) if conda and entry.source == "kernel" else None
+            from_conda = (conda_origin(name, conda, getattr(dists.get(name), "installer", None))
+                          if conda and entry.source == "kernel" else None)
             files = index.files(name, version)
             if from_conda is not None:
                 origin = "conda"

@@ -24,8 +24,8 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from ..errors import LockError
 from ..redact import redact
 from . import pip
-from .wheelhouse import file_sha256
 from .target import Target
+from .wheelhouse import file_sha256
 
 _SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", "build", "dist", ".tox", ".nox", ".venv", "node_modules"}
 

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from .conftest import dist, make_env, names, write_notebook
 from jupyter_containerize.analysis import analyze_notebook
+
+from .conftest import dist, make_env, names, write_notebook
 
 
 def test_local_module_next_to_notebook(analyze, tmp_path):

@@ -1,7 +1,7 @@
 """Magics and shell lines: install lines, extensions, environment, custom magics."""
 
-from jupyter_containerize.analysis.magics import cython_imports, shell_commands
 from jupyter_containerize.analysis.install_lines import conda_specs, parse_install, pip_specs
+from jupyter_containerize.analysis.magics import cython_imports, shell_commands
 
 from .conftest import names, req
 
@@ -91,7 +91,8 @@ def test_unknown_cell_magic_warns(analyze):
 
 
 def test_shell_commands_to_system_packages(analyze):
-    analysis = analyze("!wget -q https://x/data.zip && unzip data.zip", "!apt-get install -y graphviz libsm6", "!kaggle datasets list")
+    analysis = analyze("!wget -q https://x/data.zip && unzip data.zip", "!apt-get install -y graphviz libsm6",
+                       "!kaggle datasets list")
     system = {p.name for p in analysis.system_packages}
     assert {"wget", "unzip", "graphviz", "libsm6"} <= system
     assert "kaggle" in names(analysis)
