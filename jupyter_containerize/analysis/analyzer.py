@@ -11,15 +11,16 @@ import dataclasses
 import os
 from pathlib import Path
 
+from ..image.files import expand, lexically_within, within
 from ..models import Analysis, ImportRecord, PythonInfo
 from . import magics as M
 from .cells import parse, read_notebook, to_python, transform_cells, try_parse
-from .datafiles import LARGE_FILE_BYTES, find_data_files
+from .datafiles import LARGE_FILE_BYTES, find_data_files, refused_warning
 from .facts import Unit, cell_facts
 from .imports import FoundImport
 from .index import IndexCheck, default_index
 from .kernel import KernelEnvironment
-from .local import LocalModule, LocalResolver, relative, shipped_size
+from .local import LocalModule, LocalResolver, relative
 from .mapping import Mapper
 from .requirements import Needs
 from .rules import Context, apply_rules
@@ -41,7 +42,8 @@ def analyze_notebook(
 ) -> Analysis:
     """What the notebook at ``path`` needs, given the kernel's ``environment``.
 
-    ``root``: the server root, also searched for local modules. ``index``: existence check
+    ``root``: the server root, also searched for local modules; no file outside it (default:
+    outside the notebook's folder) is read, listed or shipped. ``index``: existence check
     for guessed distribution names (default: the index pip is configured with)."""
     path = Path(path)
     notebook = read_notebook(path)
@@ -56,6 +58,8 @@ class _Session(MagicNeeds):
         self.path = path
         self.base = path.parent.resolve()
         self.root = Path(root).resolve() if root is not None else None
+        self.boundary = self.root or self.base  # nothing outside it is read or shipped
+        self.refused: list[str] = []  # local files that lead outside the boundary
         self.environment = environment
         self.index = index
         self.mapper = Mapper(environment)
@@ -156,7 +160,8 @@ class _Session(MagicNeeds):
                 dirs.append((self.base / os.path.expanduser(d)).resolve())
         if self.root is not None:
             dirs.append(self.root)
-        self.data_dirs = [d for d in dict.fromkeys(dirs) if d != self.root] or [self.base]
+        dirs = [d for d in dict.fromkeys(dirs) if lexically_within(d, self.boundary) and within(d, self.boundary)]
+        self.data_dirs = [d for d in dirs if d != self.root] or [self.base]
         return dirs
 
     # -- imports ---------------------------------------------------------------------------
@@ -242,11 +247,14 @@ class _Session(MagicNeeds):
             local = self.resolver.find(module, namespace_ok=True)
         if local is not None and local.path not in self.locals:
             self.locals[local.path] = local
-            self._analyse_local(local)
+            if local.path.exists() and within(local.path, self.boundary) is None:
+                self.refused.append(relative(local.path, self.base))  # a link out: never read
+            else:
+                self._analyse_local(local)
         return local
 
     def _analyse_local(self, local: LocalModule) -> None:
-        for file in local.files():
+        for file in local.files(self.boundary):
             if len(self.local_files) >= MAX_LOCAL_FILES:
                 self.needs.warn(f"Stopped following local modules after {MAX_LOCAL_FILES} files")
                 return
@@ -313,6 +321,10 @@ class _Session(MagicNeeds):
                 )
 
     # -- result ---------------------------------------------------------------------------
+    @property
+    def _boundary_name(self) -> str:
+        return "server root" if self.root is not None else "notebook's folder"
+
     def result(self) -> Analysis:
         local_paths = []
         local_sizes: dict[str, int] = {}
@@ -320,16 +332,23 @@ class _Session(MagicNeeds):
         for local in self.locals.values():
             if not local.path.exists():
                 continue  # written by the notebook itself (%%writefile)
-            local_paths.append(relative(local.path, self.base))
-            local_sizes[local_paths[-1]] = shipped_size(local.path)
-            exclude.add(local.path.resolve())
+            rel = relative(local.path, self.base)
+            exclude.add(within(local.path, self.boundary) or local.path)
+            if rel in self.refused:
+                continue
+            shipped = expand(self.base, self.boundary, [rel])
+            self.refused += shipped.refused
+            if shipped.files:
+                local_paths.append(rel)
+                local_sizes[rel] = sum(f.size for f in shipped.files)
         strings = [s for u in self.units for s, _ in u.facts.strings] + self.extra_strings
         for unit in self.units:
             for magic in unit.facts.magics:
                 if magic.kind != "cell":
                     strings += [w.strip("'\"") for w in magic.args.split()]
-        warnings: list[str] = []
-        data = find_data_files(strings, self.base, self.data_dirs, exclude, warnings, self.files_large)
+        warnings = [refused_warning(name, self._boundary_name) for name in dict.fromkeys(self.refused)]
+        data = find_data_files(strings, self.base, self.data_dirs, exclude, warnings, self.files_large,
+                               root=self.boundary, root_name=self._boundary_name)
         for text in warnings:
             self.needs.warn(text)
         return Analysis(

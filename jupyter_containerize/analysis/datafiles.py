@@ -8,14 +8,13 @@ import os
 import re
 from pathlib import Path
 
+from ..image.files import MAX_FILES, SKIP_DIRS, expand, lexically_within, within
 from ..models import DataFile
 from .local import relative
 
 LARGE_FILE_BYTES = 50 * 1024 * 1024
 MAX_GLOB_MATCHES = 1000
-MAX_WALK_FILES = 20000
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_SKIP_DIRS = {".git", ".ipynb_checkpoints", "__pycache__", ".venv", "venv", "node_modules"}
 
 
 def _candidate(text: str) -> bool:
@@ -26,20 +25,8 @@ def _candidate(text: str) -> bool:
     return "/" in text or "." in text or "\\" in text
 
 
-def _dir_size(path: Path) -> int:
-    total = 0
-    count = 0
-    for dirpath, dirnames, filenames in os.walk(path):
-        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS]
-        for name in filenames:
-            try:
-                total += os.stat(os.path.join(dirpath, name)).st_size
-            except OSError:
-                pass
-            count += 1
-            if count >= MAX_WALK_FILES:
-                return total
-    return total
+def refused_warning(name: str, root_name: str) -> str:
+    return f"{name} leads outside the {root_name} through a link; it is not included"
 
 
 def find_data_files(
@@ -49,12 +36,17 @@ def find_data_files(
     exclude: set[Path],
     warnings: list[str],
     large: int = LARGE_FILE_BYTES,
+    *,
+    root: Path,
+    root_name: str = "server root",
 ) -> list[DataFile]:
     """Existing files/directories named by ``strings``, resolved against ``directories``
     (the notebook's directory first). ``exclude``: resolved paths not to list (the notebook,
-    local modules). Paths are reported relative to ``base``."""
-    found: dict[Path, DataFile] = {}
-    base_resolved = base.resolve()
+    local modules). Paths are reported relative to ``base``. Only what lies inside ``root``
+    counts: a path that leaves it is not even looked at (nothing is told about outside
+    files), and a link inside it that leads out is named in a warning and left out."""
+    found: dict[str, DataFile] = {}
+    base_resolved, root = base.resolve(), root.resolve()
     protected = {base_resolved, *base_resolved.parents}
     for text in dict.fromkeys(strings):
         if not _candidate(text):
@@ -63,31 +55,36 @@ def find_data_files(
         matches: list[Path] = []
         for directory in directories:
             candidate = Path(directory, expanded)
+            if not lexically_within(candidate, root):
+                continue
             if any(ch in expanded for ch in "*?["):
                 matches = [Path(p) for p in glob.glob(str(candidate))[:MAX_GLOB_MATCHES]]
-            elif candidate.exists():
+            elif os.path.lexists(candidate):
                 matches = [candidate]
             if matches:
                 break
         for match in matches:
-            try:
-                resolved = match.resolve()
-            except OSError:
+            if not lexically_within(Path(os.path.normpath(match)), root):
                 continue
-            if resolved in found or resolved in exclude or resolved in protected:
+            resolved = within(match, root)
+            if resolved is None:
+                if os.path.lexists(match):  # inside by name, outside through a link
+                    warnings.append(refused_warning(relative(Path(os.path.normpath(match)), base_resolved), root_name))
                 continue
-            if os.path.isabs(expanded) and base_resolved not in resolved.parents:
-                warnings.append(f"{text} is an absolute path outside the notebook's directory; it is not included")
+            rel = relative(Path(os.path.normpath(match)), base_resolved)  # as the notebook names it
+            if rel in found or resolved in exclude or resolved in protected:
                 continue
-            if resolved.is_dir():
-                if resolved.name in _SKIP_DIRS:
-                    continue
-                size = _dir_size(resolved)
-            elif resolved.is_file():
-                size = resolved.stat().st_size
-            else:
+            if resolved.is_dir() and resolved.name in SKIP_DIRS:
                 continue
-            found[resolved] = DataFile(path=relative(resolved, base_resolved), size=size, large=size >= large)
+            expansion = expand(base_resolved, root, [rel])
+            for name in expansion.refused:
+                warnings.append(refused_warning(name, root_name))
+            for name in expansion.truncated:
+                warnings.append(f"{name} holds more than {MAX_FILES} files; only the first {MAX_FILES} are included")
+            if not expansion.files and not resolved.is_dir():
+                continue
+            size = sum(f.size for f in expansion.files)
+            found[rel] = DataFile(path=rel, size=size, large=size >= large)
     files = sorted(found.values(), key=lambda d: d.path)
     for data in files:
         if data.large:

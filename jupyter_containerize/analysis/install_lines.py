@@ -12,6 +12,7 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from ..image.files import lexically_within, within
 from .tables import load
 
 # options taking a value (pip and conda); the value is not a package
@@ -153,19 +154,23 @@ def conda_specs(specs: list[str]) -> tuple[list[Spec], list[str]]:
     return found, skipped
 
 
-def read_requirement_file(path: Path, depth: int = 0) -> tuple[list[str], list[str]]:
-    """Requirement lines of a requirements file (following nested -r), and problems."""
+def read_requirement_file(path: Path, depth: int = 0, *, root: Path) -> tuple[list[str], list[str]]:
+    """Requirement lines of a requirements file (following nested -r inside ``root``), and
+    problems."""
     specs, problems = [], []
+    inside = within(path, root) if lexically_within(path, root) else None
+    if inside is None or not inside.is_file():
+        return [], [f"requirements file {path.name} not found inside the root"]
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = inside.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return [], [f"requirements file {path.name} not found"]
+        return [], [f"requirements file {path.name} cannot be read"]
     for raw in text.splitlines():
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith("#"):
             continue
         if line.startswith(("-r ", "--requirement ")) and depth < 5:
-            nested, more = read_requirement_file(path.parent / line.split(None, 1)[1].strip(), depth + 1)
+            nested, more = read_requirement_file(path.parent / line.split(None, 1)[1].strip(), depth + 1, root=root)
             specs += nested
             problems += more
             continue

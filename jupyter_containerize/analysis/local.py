@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..image.files import expand
+
 MAX_PACKAGE_FILES = 300
 
 
@@ -17,16 +19,14 @@ class LocalModule:
     package: bool
     namespace: bool = False  # a directory without __init__.py
 
-    def files(self) -> list[Path]:
+    def files(self, root: Path) -> list[Path]:
+        """The Python files to analyse: the module, or its package's ``.py`` files inside
+        ``root`` (links out of it are not followed)."""
         if not self.package:
             return [self.path]
-        found = []
-        for dirpath, dirnames, filenames in os.walk(self.path):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
-            found += [Path(dirpath) / f for f in sorted(filenames) if f.endswith(".py")]
-            if len(found) >= MAX_PACKAGE_FILES:
-                break
-        return found[:MAX_PACKAGE_FILES]
+        base = self.path.parent
+        shipped = expand(base, root, [self.path.name]).files
+        return [f.source for f in shipped if f.rel.endswith(".py")][:MAX_PACKAGE_FILES]
 
 
 class LocalResolver:
@@ -83,12 +83,3 @@ def relative(path: Path, base: Path) -> str:
         return path.relative_to(base).as_posix()
     except ValueError:
         return Path(os.path.relpath(path, base)).as_posix()
-
-
-def shipped_size(path: Path) -> int:
-    """Bytes the build context copies for a local module: the file, or every file of the
-    package directory outside ``__pycache__`` (as the context does)."""
-    if path.is_file():
-        return path.stat().st_size
-    return sum(child.stat().st_size for child in path.rglob("*")
-               if child.is_file() and "__pycache__" not in child.relative_to(path).parts)

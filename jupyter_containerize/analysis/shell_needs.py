@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..image.files import lexically_within, within
 from ..models import ImportRecord
 from . import magics as M
 from .cells import read_notebook, transform_cells
@@ -98,7 +99,11 @@ class MagicNeeds:
         reason = f"{'%conda' if install.tool == 'conda' else label} install line (cell {cell})"
         specs, bad = pip_specs(install.specs) if install.tool == "pip" else conda_specs(install.specs)
         for file in install.files:
-            lines, problems = read_requirement_file(self._find_file(file))
+            found = self._find_file(file)
+            if found is None:
+                self.needs.warn(f"Cell {cell}: requirements file {file} not found inside the {self._boundary_name}")
+                continue
+            lines, problems = read_requirement_file(found, root=self.boundary)
             for problem in problems:
                 self.needs.warn(f"Cell {cell}: {problem}")
             more, worse = pip_specs(lines)
@@ -106,20 +111,22 @@ class MagicNeeds:
                 self.needs.add(spec.name, "magic", f"{file} via {label} install -r (cell {cell})", guarded,
                                specifier=spec.text)
             bad += worse
-            found = self._find_file(file)
-            if found.is_file():
-                self.extra_strings.append(file)
+            self.extra_strings.append(file)
         for spec in specs:
             self.needs.add(spec.name, "magic", reason, guarded, specifier=spec.text if spec.text != spec.name else None)
         for text in bad + install.urls + install.editable:
             self.needs.warn(f"Cell {cell}: cannot turn {text!r} from an install line into a package name; add it by hand")
 
-    def _find_file(self, name: str) -> Path:
+    def _find_file(self, name: str) -> Path | None:
+        """The file ``name`` names (the notebook's folder first), when it lies inside the
+        boundary: nothing outside it is read."""
         for directory in self.data_dirs:
             candidate = directory / name
-            if candidate.exists():
-                return candidate
-        return self.base / name
+            if lexically_within(candidate, self.boundary):
+                found = within(candidate, self.boundary)
+                if found is not None and found.is_file():
+                    return found
+        return None
 
     def _shell(self, command: str, cell: int, guarded: bool) -> None:
         for cmd in M.shell_commands(command):
@@ -137,11 +144,10 @@ class MagicNeeds:
             self.system.command(cmd, cell, self.needs, guarded)
 
     def _run_file(self, target: str, cell: int) -> None:
-        file = self._find_file(target)
-        if not file.is_file():
-            self.needs.warn(f"Cell {cell} runs {target}, which does not exist next to the notebook")
+        resolved = self._find_file(target)
+        if resolved is None:
+            self.needs.warn(f"Cell {cell} runs {target}, which does not exist inside the {self._boundary_name}")
             return
-        resolved = file.resolve()
         if resolved in self.locals:
             return
         if resolved.suffix == ".ipynb":
