@@ -12,7 +12,11 @@ import enum
 from datetime import datetime
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .errors import InvalidTag
+from .specs import check_name, check_spec
+from .tags import validate_image_reference
 
 
 class Model(BaseModel):
@@ -90,12 +94,28 @@ class Analysis(Model):
 
 
 class PackageEdits(Model):
-    add: list[str] = Field(default_factory=list, description="Requirement specs, e.g. 'rich==13.7.1'")
-    remove: list[str] = Field(default_factory=list, description="Distribution names")
+    add: list[str] = Field(default_factory=list, max_length=200,
+                           description="Requirement specs by name, e.g. 'rich==13.7.1' (no pip options, no URLs)")
+    remove: list[str] = Field(default_factory=list, max_length=500, description="Distribution names")
     optional: dict[str, bool] = Field(
         default_factory=dict,
         description="Distribution name -> optional (left out when the kernel lacks it) or required, over the analysis",
     )
+
+    @field_validator("add")
+    @classmethod
+    def _specs(cls, specs: list[str]) -> list[str]:
+        return [check_spec(spec) for spec in specs]
+
+    @field_validator("remove")
+    @classmethod
+    def _names(cls, names: list[str]) -> list[str]:
+        return [check_name(name) for name in names]
+
+    @field_validator("optional")
+    @classmethod
+    def _marks(cls, marks: dict[str, bool]) -> dict[str, bool]:
+        return {check_name(name): value for name, value in marks.items()}
 
 
 # ---------------------------------------------------------------------------------------
@@ -147,6 +167,7 @@ class BuildState(str, enum.Enum):
 
 
 Phase = Literal["analyse", "lock", "context", "build", "verify", "push"]
+PLATFORMS: tuple[str, ...] = ("linux/amd64", "linux/arm64")
 PHASES: tuple[str, ...] = ("analyse", "lock", "context", "build", "verify", "push")
 
 
@@ -155,20 +176,31 @@ class BuildRequest(Model):
     tag: Optional[str] = Field(
         default=None, description="Image reference; {notebook} and {lock} (the lock's hash) are filled in"
     )
-    base_image: Optional[str] = None
+    base_image: Optional[str] = Field(default=None, max_length=512,
+                                      description="Image reference [registry/]name[:tag][@sha256:...]")
     python: Optional[str] = Field(default=None, description="Interpreter overriding the kernel's")
-    kernel: Optional[str] = Field(default=None, description="Kernel name overriding the notebook's")
-    platform: str = "linux/amd64"
+    kernel: Optional[str] = Field(default=None, pattern=r"^[A-Za-z0-9._-]{1,255}$",
+                                  description="Kernel name overriding the notebook's")
+    platform: Literal["linux/amd64", "linux/arm64"] = "linux/amd64"
     push: bool = False
     verify: bool = False
     edits: PackageEdits = Field(default_factory=PackageEdits)
     registry: Optional[str] = Field(
-        default=None, description="Registry prefixed to the tag (null: the server's, for its own template only)"
+        default=None, max_length=255,
+        description="Registry prefixed to the tag (null: the server's, for its own template only)",
     )
     exclude_files: list[str] = Field(
-        default_factory=list,
+        default_factory=list, max_length=10000,
         description="Local modules and data files (paths as the analysis lists them) left out of the build context",
     )
+
+    @field_validator("base_image")
+    @classmethod
+    def _base_image(cls, reference: Optional[str]) -> Optional[str]:
+        try:
+            return validate_image_reference(reference) if reference else None
+        except InvalidTag as exc:
+            raise ValueError(str(exc)) from None
 
 
 class BuildError(Model):

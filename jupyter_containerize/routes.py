@@ -101,17 +101,14 @@ class BuildsHandler(ContainerizeHandler):
 
     @web.authenticated
     @authorized
-    def post(self) -> None:
+    async def post(self) -> None:
         request = BuildRequest.model_validate(self.body())
         if request.python:
             raise InvalidRequest("Choosing an interpreter by path is for the CLI; choose a kernel instead")
         notebook = resolve_notebook(self.root, request.path)
         display = relative_to_root(self.root, notebook)
         request = request.model_copy(update={"path": display})
-        if request.tag or request.registry:
-            from .tags import validate_template
-
-            validate_template(request.tag or self.manager.settings.tag_template, registry=request.registry or "")
+        await asyncio.get_running_loop().run_in_executor(None, self.manager.check, request, notebook)
         self.reply(self.manager.start(request, notebook, display), status=202)
 
 

@@ -11,12 +11,15 @@ _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
 _DOMAIN = rf"(?:{_LABEL}(?:\.{_LABEL})*(?::[0-9]+)?|\[[0-9a-fA-F:]+\](?::[0-9]+)?)"
 _TAG = r"[\w][\w.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
 REFERENCE = re.compile(rf"^(?:(?P<domain>{_DOMAIN})/)?(?P<path>{_COMPONENT}(?:/{_COMPONENT})*)(?::(?P<tag>{_TAG}))?$")
+IMAGE_REFERENCE = re.compile(
+    rf"^(?:(?P<domain>{_DOMAIN})/)?(?P<path>{_COMPONENT}(?:/{_COMPONENT})*)(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?$")
 
 
 def validate_tag(reference: str) -> str:
     """Return ``reference`` when it is a valid image reference with a tag, else raise."""
-    match = REFERENCE.match(reference or "")
+    match = REFERENCE.fullmatch(reference or "")
     if not match:
         raise InvalidTag(
             f"{reference!r} is not a valid image reference: use lowercase letters, digits and "
@@ -29,10 +32,35 @@ def validate_tag(reference: str) -> str:
     return reference if match.group("tag") else f"{reference}:latest"
 
 
+def validate_image_reference(reference: str) -> str:
+    """``reference`` when it names an image to pull (``[registry/]path[:tag][@digest]``),
+    as a base image does; else InvalidTag. Nothing else may stand after ``FROM``."""
+    if not isinstance(reference, str) or len(reference) > 512 or not IMAGE_REFERENCE.fullmatch(reference):
+        raise InvalidTag(f"{reference!r} is not a valid image reference: [registry/]name[:tag][@sha256:...], "
+                         "lowercase name")
+    return reference
+
+
+MAX_SLUG = 64
+
+
+def name_hash(text: str) -> str:
+    """8 hex digits of FNV-1a (32 bit) over the UTF-8 bytes of ``text``: the same in the
+    browser (``src/tags.ts``), so the sidebar previews the tag the server makes."""
+    value = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return f"{value:08x}"
+
+
 def slug(text: str) -> str:
-    """A valid path component made from any text (a notebook's file name)."""
+    """A valid path component made from any text (a notebook's file name). A name that is
+    not already one (other than by case) gets a hash of it, so that ``---`` and ``ノート 📓``
+    do not share a tag; long names are cut to fit a reference."""
     value = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return value or "notebook"
+    lossless = value == text.lower() and len(value) <= MAX_SLUG
+    value = value[:MAX_SLUG].rstrip("-") or "notebook"
+    return value if lossless else f"{value}-{name_hash(text)}"
 
 
 def default_tag(template: str, *, notebook: str, lock_digest: str, registry: str = "") -> str:

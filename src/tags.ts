@@ -62,15 +62,29 @@ export function joinReference(registry: string, tag: string): string {
   return prefix ? `${prefix}/${tag.trim()}` : tag.trim();
 }
 
-/** A valid path component made of a notebook's file name (as the server's `slug`). */
+/** Longest slug kept whole (as the server's `tags.MAX_SLUG`). */
+export const MAX_SLUG = 64;
+
+/** 8 hex digits of FNV-1a (32 bit) over the UTF-8 bytes of `text` (as `tags.name_hash`). */
+export function nameHash(text: string): string {
+  let value = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) {
+    value = Math.imul(value ^ byte, 0x01000193) >>> 0;
+  }
+  return value.toString(16).padStart(8, '0');
+}
+
+/**
+ * A valid path component made of a notebook's file name, as the server's `slug`: a name
+ * that is not one already (other than by case) gets a hash of it, long names are cut.
+ */
 export function slug(path: string): string {
-  const stem = (path.split('/').pop() ?? '').replace(/\.ipynb$/i, '');
-  return (
-    stem
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '') || 'notebook'
-  );
+  const stem = (path.split('/').pop() ?? '').replace(/\.ipynb$/, '');
+  const lower = stem.toLowerCase();
+  let value = lower.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const lossless = value === lower && value.length <= MAX_SLUG;
+  value = value.slice(0, MAX_SLUG).replace(/-+$/, '') || 'notebook';
+  return lossless ? value : `${value}-${nameHash(stem)}`;
 }
 
 /** The tag template with `{notebook}` filled; `{lock}` is left for the server. */

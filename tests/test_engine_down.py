@@ -9,7 +9,7 @@ import pytest
 
 from jupyter_containerize.engine.docker import DockerEngine
 
-from .conftest import EXAMPLE, follow_events, server_config, start_build
+from .conftest import EXAMPLE, server_config
 
 
 class UnreachableEngine(DockerEngine):
@@ -23,12 +23,17 @@ def jp_server_config(jp_server_config, cache_dir):
 
 
 async def test_engine_down(jp_fetch, jp_root_dir):
+    """The request is refused before it is accepted (503, finding 7): no job that can only
+    fail is queued, and the server keeps serving."""
+    from tornado.httpclient import HTTPClientError
+
     shutil.copy(EXAMPLE, jp_root_dir / "report.ipynb")
-    job = await start_build(jp_fetch, path="report.ipynb")
-    events = await follow_events(jp_fetch, job["id"])
-    assert events[-1]["state"] == "failed"
-    failed = json.loads((await jp_fetch("containerize", "builds", job["id"])).body)
-    assert "Docker engine" in failed["error"]["message"]
+    with pytest.raises(HTTPClientError) as refused:
+        await jp_fetch("containerize", "builds", method="POST", body=json.dumps({"path": "report.ipynb"}))
+    assert refused.value.code == 503
+    body = json.loads(refused.value.response.body)
+    assert "Docker engine" in body["message"] and body["reason"] == "Container engine unavailable"
+    assert json.loads((await jp_fetch("containerize", "builds")).body)["builds"] == []
     assert (await jp_fetch("containerize", "info")).code == 200
 
 

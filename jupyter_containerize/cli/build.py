@@ -59,6 +59,6 @@ def run_export(args) -> int:
     analysis = pipeline.without_files(analysis, args.exclude)
     the_lock = pipeline.lock(analysis, environment, settings, platform=args.platform, edits=edits_from(args))
     prepared = pipeline.prepare_context(notebook, analysis, the_lock, settings, args.output.resolve(),
-                                        python_version=environment.python_version)
+                                        python_version=environment.python_version, root=root_for(notebook))
     print(f"Wrote the build context to {prepared.directory}; build it with: docker build {args.output}")
     return 0

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 import shutil
 import tarfile
@@ -17,10 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Optional
 
-import jinja2
-
 from .._version import __version__
 from ..errors import ContainerizeError
+from . import dockerfile
+from .files import copy_inside
 
 LABEL_PREFIX = "io.jupyter.containerize"
 VENV = "/opt/venv"
@@ -54,7 +53,9 @@ class ContextSpec:
     lock_digest: str
     python_version: str
     wheels: tuple[Path, ...]
-    files: tuple[tuple[str, Path], ...] = ()  # (path relative to the notebook dir, source)
+    files: tuple[tuple[str, Path], ...] = ()  # (path in the image's working directory, host source)
+    files_root: Optional[Path] = None  # every file copied must lie inside it (default: the notebook's folder)
+    notebook_path: str = ""  # the notebook's path in the working directory (default: its name)
     system_packages: tuple[str, ...] = ()
     source: str = ""  # the notebook's git remote (credentials removed), when there is one
     revision: str = ""  # the git commit holding the notebook, when there is one
@@ -63,17 +64,8 @@ class ContextSpec:
     sbom_json: str = ""  # CycloneDX JSON, copied to /opt/containerize/sbom.cdx.json when given
 
 
-def _dockerquote(value: object) -> str:
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
-    return f'"{text}"'
-
-
-def _template() -> jinja2.Template:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             autoescape=False)
-    env.filters["dockerquote"] = _dockerquote
-    source = resources.files(__package__).joinpath("Dockerfile.j2").read_text()
-    return env.from_string(source)
+def notebook_path(spec: ContextSpec) -> str:
+    return spec.notebook_path or spec.notebook.name
 
 
 def labels_for(spec: ContextSpec) -> dict[str, str]:
@@ -83,7 +75,7 @@ def labels_for(spec: ContextSpec) -> dict[str, str]:
         "org.opencontainers.image.version": spec.lock_digest[:12],
         **({"org.opencontainers.image.source": spec.source} if spec.source else {}),
         **({"org.opencontainers.image.revision": spec.revision} if spec.revision else {}),
-        f"{LABEL_PREFIX}.notebook": spec.notebook.name,
+        f"{LABEL_PREFIX}.notebook": notebook_path(spec),
         f"{LABEL_PREFIX}.lock-digest": f"sha256:{spec.lock_digest}",
         f"{LABEL_PREFIX}.python-version": spec.python_version,
         f"{LABEL_PREFIX}.version": __version__,
@@ -92,12 +84,13 @@ def labels_for(spec: ContextSpec) -> dict[str, str]:
 
 
 def render_dockerfile(spec: ContextSpec) -> str:
-    return _template().render(
+    return dockerfile.render(
+        "Dockerfile.j2",
         version=__version__,
-        notebook_name=spec.notebook.name,
+        notebook_path=notebook_path(spec),
         base_image=spec.base_image,
         venv=VENV, user=USER, uid=UID, workdir=WORKDIR,
-        runtime_env=list(RUNTIME_ENV.items()), entrypoint=json.dumps(ENTRYPOINT),
+        runtime_env=list(RUNTIME_ENV.items()), entrypoint=ENTRYPOINT,
         system_packages=sorted(spec.system_packages),
         files=bool(spec.files),
         uv=spec.uv is not None,
@@ -124,15 +117,25 @@ def write_context(spec: ContextSpec, dest: Path) -> Path:
     (dest / "runner" / "requirements.lock").write_text(spec.lock_text)
     if spec.sbom_json:
         (dest / "runner" / "sbom.cdx.json").write_text(spec.sbom_json)
+    root = (spec.files_root or spec.notebook.parent).resolve()
     for rel, source in spec.files:
-        target = dest / "files" / rel
+        target = _inside(dest / "files", rel)
         target.parent.mkdir(parents=True, exist_ok=True)
         if not source.is_file():
             raise ContainerizeError(f"{rel} is listed for the image but is not a file")
-        _link_or_copy(source, target)
-    (dest / "notebook").mkdir()
-    shutil.copyfile(spec.notebook, dest / "notebook" / spec.notebook.name)
+        copy_inside(source, target, root)
+    target = _inside(dest / "notebook", notebook_path(spec))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(spec.notebook, target)
     return dest
+
+
+def _inside(folder: Path, rel: str) -> Path:
+    """``folder / rel``, refusing a ``rel`` that would climb out of ``folder``."""
+    target = Path(os.path.normpath(folder / rel))
+    if folder not in target.parents:
+        raise ContainerizeError(f"{rel} would be written outside the build context")
+    return target
 
 
 def write_environment_files(spec: ContextSpec, dest: Path, wheels) -> None:

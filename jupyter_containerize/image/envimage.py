@@ -16,16 +16,15 @@ import hashlib
 import io
 import tarfile
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Iterable, Optional
 
-import jinja2
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
 from .._version import __version__
 from ..lock.wheelhouse import file_sha256
+from . import dockerfile
 from .context import LABEL_PREFIX, UID, USER, VENV, WORKDIR, ContextSpec
 
 ENV_LABEL = f"{LABEL_PREFIX}.env-base"  # the prepared base image id the environment was built on
@@ -97,11 +96,9 @@ def labels(wheels: Iterable[Path], lock_digest: str, base_id: str) -> dict[str, 
 def render_base(spec: ContextSpec) -> str:
     """The prepared base's Dockerfile: fails with a clear message when the base image's
     Python is not the kernel's major.minor."""
-    environment = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
-    template = environment.from_string(resources.files(__package__).joinpath("Dockerfile.base.j2").read_text())
-    return template.render(version=__version__, base_image=spec.base_image, venv=VENV, user=USER, uid=UID,
-                           workdir=WORKDIR, system_packages=sorted(spec.system_packages),
-                           python=".".join(spec.python_version.split(".")[:2]))
+    return dockerfile.render("Dockerfile.base.j2", version=__version__, base_image=spec.base_image, venv=VENV,
+                             user=USER, uid=UID, workdir=WORKDIR, system_packages=sorted(spec.system_packages),
+                             python=".".join(spec.python_version.split(".")[:2]))
 
 
 def base_context(dockerfile: str) -> io.BytesIO:

@@ -3,6 +3,7 @@ import {
   checkReference,
   checkRegistry,
   joinReference,
+  nameHash,
   renderTagTemplate,
   slug
 } from '../tags';
@@ -43,10 +44,27 @@ describe('image references', () => {
   });
 
   it('fills {notebook} as the server does', () => {
-    expect(slug('dir/Sales Report (v2).ipynb')).toBe('sales-report-v2');
-    expect(slug('___.ipynb')).toBe('notebook');
+    expect(slug('dir/Sales Report (v2).ipynb')).toBe(
+      `sales-report-v2-${nameHash('Sales Report (v2)')}`
+    );
+    expect(slug('dir/sales-report.ipynb')).toBe('sales-report');
+    expect(slug('Sales-Report.ipynb')).toBe('sales-report');
+    // the same values as the server's tags.slug / tags.name_hash (tests/test_tags.py)
+    expect(nameHash('')).toBe('811c9dc5');
+    expect(nameHash('a')).toBe('e40c292c');
+    expect(slug('___.ipynb')).toBe(`notebook-${nameHash('___')}`);
+    expect(slug('ノート 📓.ipynb')).not.toBe(slug('---.ipynb'));
+    expect(slug(`${'x'.repeat(300)}.ipynb`).length).toBeLessThanOrEqual(73);
     expect(renderTagTemplate('{notebook}:{lock}', 'a/Sales.ipynb')).toBe(
       'sales:{lock}'
     );
+  });
+});
+
+describe('slug matches the server for names beyond ASCII', () => {
+  it('hashes the UTF-8 bytes', () => {
+    // tags.slug('ノート 📓') and tags.slug('Sales Report (v2)') on the server
+    expect(slug('ノート 📓.ipynb')).toBe('notebook-2467556a');
+    expect(slug('Sales Report (v2).ipynb')).toBe('sales-report-v2-e57af452');
   });
 });
