@@ -55,11 +55,14 @@ class ContainerizeApp(ExtensionApp):
         self.build_manager = BuildManager(
             root=Path(self.serverapp.root_dir), settings=settings, engine_factory=self.engine_class,
             max_concurrent=self.max_concurrent_builds,
-            kernel_spec_manager=self.serverapp.kernel_spec_manager, store=JobStore(self.store_path),
+            kernel_spec_manager=self.serverapp.kernel_spec_manager, store=JobStore(self.store_path), log=self.log,
         )
         if self.build_manager.interrupted:
             self.log.warning("Marked %d build(s) left running by a stopped server as interrupted: %s",
                              len(self.build_manager.interrupted), ", ".join(self.build_manager.interrupted))
+        if self.build_manager.swept:
+            self.log.warning("Removed %d container(s) that interrupted builds left running",
+                             len(self.build_manager.swept))
         self.settings.update({"containerize": self.build_manager, "containerize_settings": settings,
                               "containerize_version": __version__})
 

@@ -1,17 +1,21 @@
 """Build jobs: lifecycle, events and cancellation, independent of HTTP.
 
-A job runs :func:`pipeline.containerize` on a worker thread (at most ``max_concurrent`` at
-once; two builds of the same notebook run one after the other). Jobs and their typed events
-live in the :class:`store.JobStore` (SQLite), so history survives a restart; jobs a stopped
-server left queued or running are marked ``interrupted`` when the next one starts. Waiters on
-the server's event loop are woken as events arrive (long polling), never by a timer.
+A job runs :func:`pipeline.build_image` (then :func:`pipeline.push_image` when asked) on a
+worker thread: at most ``max_concurrent`` at once, and one at a time per notebook, in the
+order they were asked for; a job waiting for its notebook holds no worker. Jobs and their
+typed events live in the :class:`store.JobStore` (SQLite), so history survives a restart;
+jobs a stopped server left queued or running are marked ``interrupted`` when the next one
+starts, and their verify containers are removed. Waiters on the server's event loop are
+woken as events arrive (long polling), never by a timer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import uuid
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,12 +25,13 @@ from typing import Callable, Optional
 from .engine import ContainerEngine
 from .errors import BuildNotFound, Cancelled, Conflict, ContainerizeError
 from .models import BuildError, BuildEvent, BuildJob, BuildRequest, BuildState, EventPage
-from .pipeline import containerize, push_image
+from .pipeline import build_image, check_request, push_image
 from .redact import redact
 from .settings import Settings
 from .store import JobStore
 
 LOG_TAIL = 30
+JOB_LABEL = "io.jupyter.containerize.build-job"  # on the containers a job starts (verify)
 
 
 def _now() -> datetime:
@@ -39,6 +44,8 @@ class _Live:
 
     job: BuildJob
     notebook: Path
+    work: Optional[Callable[[], None]] = None  # what the worker runs
+    start_message: str = "Build started"
     next_seq: int = 0
     cancelled: threading.Event = field(default_factory=threading.Event)
     changed: Optional[asyncio.Event] = None
@@ -64,6 +71,13 @@ class _JobReporter:
                            step=step, steps=steps, percent=round(percent, 1))
 
 
+def _key(notebook: Path) -> Path:
+    try:
+        return notebook.resolve()
+    except (OSError, RuntimeError):
+        return notebook
+
+
 def _public_request(request: BuildRequest) -> BuildRequest:
     """The request as stored and shown: a spec like ``pkg @ https://user:token@host/...``
     keeps its place without its credentials."""
@@ -73,42 +87,108 @@ def _public_request(request: BuildRequest) -> BuildRequest:
 
 class BuildManager:
     def __init__(self, *, root: Path, settings: Settings, engine_factory: Callable[[], ContainerEngine],
-                 max_concurrent: int = 1, kernel_spec_manager=None, store: Optional[JobStore] = None):
+                 max_concurrent: int = 1, kernel_spec_manager=None, store: Optional[JobStore] = None,
+                 log: Optional[logging.Logger] = None):
         self.root = root
         self.settings = settings
         self.max_concurrent = max(1, max_concurrent)
         self.engine_factory = engine_factory
         self.kernel_spec_manager = kernel_spec_manager
         self.store = store or JobStore(":memory:")
+        self.log = log or logging.getLogger(__name__)
         self.interrupted = self.store.mark_interrupted()
+        self.swept = self._sweep(self.interrupted)
         self._executor = ThreadPoolExecutor(max_workers=max(1, max_concurrent),
                                             thread_name_prefix="containerize-build")
         self._live: dict[str, _Live] = {}
-        self._notebook_locks: dict[Path, threading.Lock] = {}
+        self._waiting: dict[Path, deque[_Live]] = {}  # per notebook, in request order; the head runs
         self._lock = threading.Lock()
+        self._state_lock = threading.Lock()
         self._loop: Optional[asyncio.AbstractEventLoop] = None
 
+    def _sweep(self, job_ids: list[str]) -> list[str]:
+        """Remove the containers that interrupted jobs left (a verify run of a killed server);
+        their images were never tagged. Returns the ids of the containers removed."""
+        if not job_ids:
+            return []
+        removed = []
+        try:
+            engine = self.engine_factory()
+            for job_id in job_ids:
+                removed += engine.remove_containers(f"{JOB_LABEL}={job_id}")
+        except (ContainerizeError, NotImplementedError) as exc:
+            self.log.warning("Could not remove the containers of interrupted builds: %s", exc)
+        return removed
+
     # -- lifecycle -------------------------------------------------------------------
+    def check(self, request: BuildRequest, notebook: Path) -> None:
+        """Refuse a request that cannot build before accepting it (see ``pipeline.check_request``)."""
+        check_request(request, notebook, self._settings_for(request), self.engine_factory())
+
+    def _settings_for(self, request: BuildRequest) -> Settings:
+        if request.base_image:
+            return Settings(**{**self.settings.__dict__, "base_image": request.base_image})
+        return self.settings
+
     def start(self, request: BuildRequest, notebook: Path, display_path: str) -> BuildJob:
         job = BuildJob(id=uuid.uuid4().hex[:12], notebook=display_path, request=_public_request(request),
                        tag=request.tag, created=_now())
         live = self._track(job, notebook)
+        live.work = lambda: self._run(live, request)
         self._emit(live, kind="state", state=BuildState.queued, message="Waiting for a build slot")
         snapshot = job.model_copy(deep=True)  # as accepted: the worker may start it at once
-        self._executor.submit(self._run, live, request)
+        self._enqueue(live)
         return snapshot
 
     def push(self, job_id: str) -> BuildJob:
-        """Push the image of a finished, successful build (the REST ``push`` action)."""
+        """Push the image of a build (the REST ``push`` action): a succeeded one, or one whose
+        push failed (the image is there; try again)."""
         job = self._stored(job_id)
-        if job_id in self._live or job.state != BuildState.succeeded or not job.result:
-            raise Conflict(f"Build {job_id} is {job.state.value}: only a succeeded build can be pushed")
+        pushable = job.state == BuildState.succeeded or (job.state == BuildState.failed and job.phase == "push")
+        if job_id in self._live or not pushable or not job.result:
+            raise Conflict(f"Build {job_id} is {job.state.value}: only a built image can be pushed "
+                           "(a succeeded build, or one whose push failed)")
         job.state, job.error, job.finished = BuildState.queued, None, None
-        live = self._track(job, Path(job.notebook))
+        live = self._track(job, self.root / job.notebook)
+        live.work, live.start_message = (lambda: self._run_push(live)), "Push started"
         self._emit(live, kind="state", state=BuildState.queued, message=f"Waiting to push {job.result.tag}")
         snapshot = job.model_copy(deep=True)
-        self._executor.submit(self._run_push, live)
+        self._enqueue(live)
         return snapshot
+
+    def _enqueue(self, live: _Live) -> None:
+        """Run ``live`` now when its notebook has no job running, else after the ones before it."""
+        key = _key(live.notebook)
+        with self._lock:
+            queue = self._waiting.setdefault(key, deque())
+            queue.append(live)
+            first = len(queue) == 1
+        if first:
+            self._executor.submit(self._work, live)
+        else:
+            self._emit(live, kind="log", message="Waiting for the other build of this notebook to finish")
+
+    def _work(self, live: _Live) -> None:
+        try:
+            if self._running(live, live.start_message):
+                live.work()
+        finally:
+            self._next(live)
+
+    def _next(self, done: _Live) -> None:
+        """Start the next job of ``done``'s notebook that was not cancelled while it waited."""
+        key = _key(done.notebook)
+        with self._lock:
+            queue = self._waiting.get(key, deque())
+            if queue and queue[0] is done:
+                queue.popleft()
+            while queue and queue[0].cancelled.is_set():
+                queue.popleft()
+            following = queue[0] if queue else None
+            if not queue:
+                self._waiting.pop(key, None)
+        if following is not None:
+            self._executor.submit(self._work, following)
 
     def _track(self, job: BuildJob, notebook: Path) -> _Live:
         self._loop = self._loop or asyncio.get_running_loop()
@@ -118,41 +198,32 @@ class BuildManager:
         self._save(live)
         return live
 
-    def _notebook_lock(self, notebook: Path) -> threading.Lock:
-        with self._lock:
-            return self._notebook_locks.setdefault(notebook.resolve(), threading.Lock())
-
     def _running(self, live: _Live, message: str) -> bool:
-        if live.cancelled.is_set():
-            return False
-        live.job.state, live.job.started = BuildState.running, live.job.started or _now()
+        with self._state_lock:  # against a cancel that finishes the job as queued
+            if live.cancelled.is_set():
+                return False
+            live.job.state, live.job.started = BuildState.running, live.job.started or _now()
         self._save(live)
         self._emit(live, kind="state", state=BuildState.running, message=message)
         return True
 
     def _run(self, live: _Live, request: BuildRequest) -> None:
-        notebook_lock = self._notebook_lock(live.notebook)
-        if not notebook_lock.acquire(blocking=False):
-            self._emit(live, kind="log", message="Waiting for the other build of this notebook to finish")
-            while not notebook_lock.acquire(timeout=0.2):
-                if live.cancelled.is_set():
-                    return
-        try:
-            if not self._running(live, "Build started"):
-                return
-            settings = self.settings
-            if request.base_image:
-                settings = Settings(**{**settings.__dict__, "base_image": request.base_image})
-            self._guard(live, lambda: self._succeeded(live, containerize(
-                request, live.notebook, root=self.root, settings=settings, engine=self.engine_factory(),
-                reporter=_JobReporter(self, live), cancelled=live.cancelled,
-                kernel_spec_manager=self.kernel_spec_manager)))
-        finally:
-            notebook_lock.release()
+        def build():
+            engine = self.engine_factory()
+            result = build_image(request, live.notebook, root=self.root, settings=self._settings_for(request),
+                                 engine=engine, reporter=_JobReporter(self, live), cancelled=live.cancelled,
+                                 kernel_spec_manager=self.kernel_spec_manager,
+                                 container_labels={JOB_LABEL: live.job.id})
+            live.job.result, live.job.tag = result, result.tag  # kept if the push fails: push again
+            self._save(live)
+            if request.push:
+                result = result.model_copy(update={"digest": push_image(
+                    engine, result.tag, reporter=_JobReporter(self, live), cancelled=live.cancelled)})
+            self._succeeded(live, result)
+
+        self._guard(live, build)
 
     def _run_push(self, live: _Live) -> None:
-        if not self._running(live, "Push started"):
-            return
         result = live.job.result
 
         def push():
@@ -170,6 +241,7 @@ class BuildManager:
         except ContainerizeError as exc:
             self._fail(live, str(exc))
         except Exception as exc:  # a bug must still end the job, never leave it "running"
+            self.log.exception("Build %s failed with an unexpected error", live.job.id)
             self._fail(live, f"Unexpected error: {type(exc).__name__}: {exc}")
 
     def _succeeded(self, live: _Live, result) -> None:
@@ -193,8 +265,10 @@ class BuildManager:
         if live is None:
             job = self._stored(job_id)
             raise Conflict(f"Build {job_id} has already {job.state.value}")
-        live.cancelled.set()
-        if live.job.state == BuildState.queued:
+        with self._state_lock:
+            live.cancelled.set()
+            queued = live.job.state == BuildState.queued
+        if queued:
             self._finish(live, BuildState.cancelled, "Build cancelled before it started")
         return live.job.model_copy(deep=True)
 

@@ -22,7 +22,9 @@ from .analysis import KernelEnvironment, analyze_notebook, inspect_interpreter, 
 from .engine import BuildProgress, ContainerEngine
 from .errors import Cancelled, NotebookInvalid, NotebookNotFound, VerifyFailed
 from .image.context import ContextSpec, context_tar, labels_for, write_context
+from .image.dockerfile import check_text
 from .image.envbuild import ensure_environment
+from .image.files import Layout, expand, layout
 from .image.installed import compiler_for
 from .image.installer import uv_binary
 from .image.provenance import git_provenance
@@ -31,7 +33,7 @@ from .lock.wheelhouse import Wheelhouse
 from .models import Analysis, BuildRequest, BuildResult, Lock, PackageEdits
 from .settings import Settings
 from .share.sbom import render_sbom
-from .tags import default_tag
+from .tags import default_tag, validate_image_reference
 
 
 class Reporter(Protocol):
@@ -106,6 +108,20 @@ def image_tag(request: BuildRequest, settings: Settings, notebook: Path, digest:
     return default_tag(settings.tag_template, notebook=notebook.stem, lock_digest=digest, registry=registry)
 
 
+def check_request(request: BuildRequest, notebook: Path, settings: Settings, engine: ContainerEngine) -> None:
+    """What can be known wrong before a build starts, raised before it is accepted: a notebook
+    name no Dockerfile can hold, a tag that cannot be made (a template, a registry, a name too
+    long), and an engine that does not answer (EngineUnavailable, 503)."""
+    check_text(notebook.name, "The notebook's file name")
+    template = request.tag or settings.tag_template
+    registry = request.registry if request.tag or request.registry is not None else settings.registry
+    default_tag(template, notebook=notebook.stem, lock_digest="0" * 64, registry=registry or "")
+    base = request.base_image or settings.base_image
+    if base:
+        validate_image_reference(base)
+    engine.ping()
+
+
 def lock(analysis: Analysis, environment: KernelEnvironment, settings: Settings, *,
          platform: str = "linux/amd64", edits: Optional[PackageEdits] = None) -> Lock:
     analysis = with_optional_marks(analysis, edits.optional if edits else {})
@@ -119,32 +135,25 @@ class PreparedContext:
     digest: str
 
 
-def _files_for_image(base: Path, analysis: Analysis):
-    """(relative path, source) of the local modules and data files, packages expanded.
-    Paths that leave the notebook's folder can't keep their place next to it in the image."""
-    for rel in [*analysis.local_modules, *(d.path for d in analysis.data_files)]:
-        path = Path(rel)
-        if path.is_absolute() or ".." in path.parts:
-            continue
-        source = base / path
-        if source.is_file():
-            yield rel, source
-        elif source.is_dir():
-            for child in sorted(source.rglob("*")):
-                if child.is_file() and "__pycache__" not in child.parts:
-                    yield child.relative_to(base).as_posix(), child
+def image_files(notebook: Path, analysis: Analysis, root: Optional[Path]) -> Layout:
+    """The local modules and data files the image takes (folders expanded, each file once),
+    each inside ``root`` (default: the notebook's folder), laid out as on the host."""
+    boundary = (root or notebook.parent).resolve()
+    entries = [*analysis.local_modules, *(d.path for d in analysis.data_files)]
+    return layout(notebook, expand(notebook.parent, boundary, entries).files)
 
 
 def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings: Settings,
-                    directory: Path, *, python_version: str) -> PreparedContext:
+                    directory: Path, *, python_version: str, root: Optional[Path] = None) -> PreparedContext:
     target = Target(the_lock.platform, python_version)
     wheels = Wheelhouse(settings.cache_dir / "wheels").wheels_for(the_lock, target)
-    files = tuple(sorted(_files_for_image(notebook.parent, analysis)))
+    placed = image_files(notebook, analysis, root)
     digest = lock_digest(the_lock)
     spec = ContextSpec(
         notebook=notebook, base_image=settings.base_image_for(python_version),
         lock_text=render_lock(the_lock), lock_digest=digest, python_version=python_version,
-        wheels=tuple(wheels), files=files,
+        wheels=tuple(wheels), files=placed.files, files_root=(root or notebook.parent).resolve(),
+        notebook_path=placed.notebook,
         system_packages=tuple(p.name for p in analysis.system_packages),
         sbom_json=render_sbom(the_lock, lock_digest=digest),
         uv=uv_binary(the_lock.platform), **git_provenance(notebook),
@@ -182,9 +191,36 @@ def containerize(
     cancelled: Optional[threading.Event] = None,
     kernel_spec_manager=None,
 ) -> BuildResult:
+    """The whole flow for the CLI: :func:`build_image`, then :func:`push_image` when asked."""
+    cancelled = cancelled or threading.Event()
+    result = build_image(request, notebook, root=root, settings=settings, engine=engine, reporter=reporter,
+                         cancelled=cancelled, kernel_spec_manager=kernel_spec_manager)
+    if request.push:
+        result = result.model_copy(update={"digest": push_image(engine, result.tag, reporter=reporter,
+                                                                  cancelled=cancelled)})
+    return result
+
+
+def build_image(
+    request: BuildRequest,
+    notebook: Path,
+    *,
+    root: Optional[Path],
+    settings: Settings,
+    engine: ContainerEngine,
+    reporter: Reporter,
+    cancelled: Optional[threading.Event] = None,
+    kernel_spec_manager=None,
+    container_labels: Optional[dict[str, str]] = None,
+) -> BuildResult:
+    """notebook -> analysis -> lock -> context -> image, verified when asked. The image is
+    tagged only once it is built (and verified): a failed, cancelled or killed build never
+    leaves its tag on an image that does not run, nor takes it from the previous good one.
+    ``container_labels`` go on the verify container, so a server that restarts after being
+    killed can find and remove it."""
     cancelled = cancelled or threading.Event()
     started = time.monotonic()
-    engine.ping()
+    check_request(request, notebook, settings, engine)
 
     reporter.phase("analyse", f"Analysing {notebook.name} with its kernel's environment")
     environment = kernel_environment(notebook, python=request.python, kernel=request.kernel,
@@ -216,7 +252,7 @@ def containerize(
 
     with tempfile.TemporaryDirectory(prefix="containerize-context-") as tmp:
         prepared = prepare_context(notebook, analysis, the_lock, settings, Path(tmp) / "context",
-                                   python_version=environment.python_version)
+                                   python_version=environment.python_version, root=root)
         _check(cancelled)
         reporter.phase("build", f"Building {tag} from {prepared.spec.base_image}")
         env_tag = _environment_image(engine, prepared.spec, settings, environment, reporter, cancelled)
@@ -224,34 +260,34 @@ def containerize(
             dataclasses.replace(prepared.spec, env_image=env_tag), Path(tmp) / "notebook-image")
         tar = context_tar(directory)
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    image_id = engine.build(tar, tag, labels={"org.opencontainers.image.created": created},
+    image_id = engine.build(tar, None, labels={"org.opencontainers.image.created": created},
                             on_progress=on_progress, cancelled=cancelled)
+    if request.verify:
+        try:
+            verify_image(engine, image_id, prepared.spec, tag, reporter=reporter, cancelled=cancelled,
+                         labels=container_labels)
+        except (Cancelled, VerifyFailed):  # nothing names the image that does not run: drop it
+            engine.discard(image_id)
+            raise
+    engine.tag(image_id, tag)
+    reporter.log(f"Tagged {tag}")
     info = engine.inspect(image_id)
-    digest = None
-    try:
-        if request.verify:
-            verify_image(engine, tag, notebook.name, reporter=reporter, cancelled=cancelled)
-        if request.push:
-            digest = push_image(engine, tag, reporter=reporter, cancelled=cancelled)
-    except (Cancelled, VerifyFailed):  # a cancelled or broken build leaves no tag behind
-        engine.untag(tag, image_id)
-        raise
-    return BuildResult(tag=tag, image_id=image_id, size=info.size, digest=digest,
-                       duration_s=round(time.monotonic() - started, 3))
+    return BuildResult(tag=tag, image_id=image_id, size=info.size, duration_s=round(time.monotonic() - started, 3))
 
 
-def verify_image(engine: ContainerEngine, tag: str, notebook_name: str, *, reporter: Reporter,
-                 cancelled: threading.Event) -> None:
+def verify_image(engine: ContainerEngine, image_id: str, spec: ContextSpec, tag: str, *, reporter: Reporter,
+                 cancelled: threading.Event, labels: Optional[dict[str, str]] = None) -> None:
     """Run the notebook headless in the new image (its own entrypoint, a fresh /out); a
     notebook that does not run fails the build with the failing cell and its error."""
-    reporter.phase("verify", f"Running {notebook_name} headless in {tag}")
-    outcome = engine.run_once(tag, on_output=reporter.log, cancelled=cancelled)
+    name = spec.notebook.name
+    reporter.phase("verify", f"Running {name} headless in the new image ({tag})")
+    outcome = engine.run_once(image_id, on_output=reporter.log, cancelled=cancelled, labels=labels)
     if outcome.exit_code != 0:
         lines = [ln for ln in outcome.stderr.splitlines() if ln.strip()]
         cause = next((ln for ln in reversed(lines) if " failed: " in ln), lines[-1] if lines else "")
-        raise VerifyFailed(f"{tag} does not run {notebook_name} (exit status {outcome.exit_code}): "
-                           f"{cause or 'no output'}")
-    reporter.log(f"{notebook_name} ran to the end in {tag}")
+        raise VerifyFailed(f"The new image of {name} does not run it (exit status {outcome.exit_code}): "
+                           f"{cause or 'no output'}; {tag} is left as it was")
+    reporter.log(f"{name} ran to the end in the new image")
 
 
 def push_image(engine: ContainerEngine, tag: str, *, reporter: Reporter, cancelled: threading.Event) -> str:
@@ -262,5 +298,6 @@ def push_image(engine: ContainerEngine, tag: str, *, reporter: Reporter, cancell
     return digest
 
 
-__all__ = ["Reporter", "containerize", "verify_image", "push_image", "kernel_environment", "analyse", "lock", "prepare_context",
+__all__ = ["Reporter", "containerize", "build_image", "verify_image", "push_image", "kernel_environment", "analyse",
+           "lock", "prepare_context",
            "notebook_kernel_name", "labels_for"]

@@ -82,3 +82,22 @@ async def test_cancel_during_verify_leaves_no_tag(engine, jp_fetch, jp_root_dir)
     assert not _exists(tag)
     left = subprocess.run(["docker", "ps", "-aq", "--filter", f"ancestor={tag}"], capture_output=True, text=True)
     assert left.stdout.strip() == ""
+
+
+def test_a_failed_verify_on_a_rebuild_keeps_the_previous_good_image(engine, cache_dir, tmp_path):
+    """Finding 10: the tag moves only once the new image is verified, so a rebuild that does
+    not run leaves the tag on the image that did, and the unverified image is dropped."""
+    notebook = write_notebook(tmp_path / "keep.ipynb", "print('good')")
+    tag = "containerize-test/verify-keep:1"
+    good = _cli(str(notebook), "--tag", tag, "--verify", "--json", cache_dir=cache_dir)
+    assert good.returncode == 0, good.stderr[-2000:]
+    good_id = json.loads(good.stdout)["image_id"]
+    write_notebook(notebook, "raise RuntimeError('the edit broke it')")
+    bad = _cli(str(notebook), "--tag", tag, "--verify", cache_dir=cache_dir)
+    assert bad.returncode == 1 and "RuntimeError: the edit broke it" in bad.stderr
+    assert engine.inspect(tag).id == good_id  # still the image that runs
+    built = [line for line in bad.stderr.splitlines() if "Successfully built" in line]
+    assert built, bad.stderr[-2000:]
+    unverified = built[-1].split()[-1]
+    assert not _exists(unverified)  # the image that does not run is not kept either
+    engine.remove(tag)

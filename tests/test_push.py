@@ -105,7 +105,43 @@ async def test_build_with_push_and_the_push_action(engine, docker_config, jp_fet
     assert refused["state"] == "failed" and refused["error"]["phase"] == "push"
     assert "401 Unauthorized" in refused["error"]["message"]
 
-    # only a succeeded build can be pushed
+    # a failed push keeps the built image: log in again and push again (finding 11)
+    login(registry)
+    response = await jp_fetch("containerize", "builds", job["id"], "push", method="POST", body=b"")
+    assert response.code == 202
+    await follow_events(jp_fetch, job["id"], since=0)
+    retried = json.loads((await jp_fetch("containerize", "builds", job["id"])).body)
+    assert retried["state"] == "succeeded" and retried["result"]["digest"] == done["result"]["digest"]
+
+
+async def test_a_build_whose_push_fails_keeps_its_image_and_can_push_again(engine, docker_config, jp_fetch,
+                                                                           jp_root_dir):
+    """``push: true`` to a registry that refuses: the job fails in ``push`` but keeps its
+    result (the image is built and tagged), and the push action then succeeds (finding 11)."""
+    registry = docker_config  # noqa: F811 - the fixture, under the name the test reads
+    logout(registry)
+    write_notebook(jp_root_dir / "tiny2.ipynb", "print(7)")
+    tag = f"{registry.host}/team/tiny2:1"
+    job = json.loads((await jp_fetch("containerize", "builds", method="POST",
+                                     body=json.dumps({"path": "tiny2.ipynb", "tag": tag, "push": True}))).body)
+    await follow_events(jp_fetch, job["id"])
+    failed = json.loads((await jp_fetch("containerize", "builds", job["id"])).body)
+    assert failed["state"] == "failed" and failed["error"]["phase"] == "push"
+    assert failed["result"]["tag"] == tag and failed["result"]["digest"] is None
+    assert engine.inspect(tag).id == failed["result"]["image_id"]  # built and tagged, not lost
+
+    login(registry)
+    await jp_fetch("containerize", "builds", job["id"], "push", method="POST", body=b"")
+    await follow_events(jp_fetch, job["id"])
+    pushed = json.loads((await jp_fetch("containerize", "builds", job["id"])).body)
+    assert pushed["state"] == "succeeded" and pushed["result"]["digest"].startswith(f"{registry.host}/team/tiny2@")
+
+    # a build that failed before its image existed cannot be pushed
+    (jp_root_dir / "broken.ipynb").write_text(json.dumps({"cells": [], "metadata": {"kernelspec": {"name": "nope"}},
+                                                          "nbformat": 4, "nbformat_minor": 5}))
+    broken = json.loads((await jp_fetch("containerize", "builds", method="POST",
+                                        body=json.dumps({"path": "broken.ipynb"}))).body)
+    await follow_events(jp_fetch, broken["id"])
     with pytest.raises(HTTPClientError) as info:
-        await jp_fetch("containerize", "builds", job["id"], "push", method="POST", body=b"")
+        await jp_fetch("containerize", "builds", broken["id"], "push", method="POST", body=b"")
     assert info.value.code == 409

@@ -99,7 +99,7 @@ async def test_at_most_n_builds_and_one_per_notebook(tmp_path, monkeypatch):
     overlaps: list[tuple[str, ...]] = []
     guard = threading.Lock()
 
-    def fake_containerize(request, notebook, *, reporter, cancelled, **_):
+    def fake_build(request, notebook, *, reporter, cancelled, **_):
         with guard:
             running.append(notebook.name)
             overlaps.append(tuple(sorted(running)))
@@ -109,7 +109,7 @@ async def test_at_most_n_builds_and_one_per_notebook(tmp_path, monkeypatch):
             running.remove(notebook.name)
         return BuildResult(tag=f"{notebook.stem}:1", image_id="sha256:0", size=1, duration_s=0.3)
 
-    monkeypatch.setattr(builds, "containerize", fake_containerize)
+    monkeypatch.setattr(builds, "build_image", fake_build)
     store = JobStore(tmp_path / "builds.sqlite")
     manager = BuildManager(root=tmp_path, settings=Settings(cache_dir=tmp_path), engine_factory=object,
                            max_concurrent=2, store=store)
@@ -123,4 +123,64 @@ async def test_at_most_n_builds_and_one_per_notebook(tmp_path, monkeypatch):
     assert all(len(set(o)) == len(o) for o in overlaps)  # never the same notebook twice at once
     waited = store.events(jobs[1].id)
     assert any("other build of this notebook" in e.message for e in waited)
+    manager.shutdown()
+
+
+async def until_done(manager: BuildManager, job_id: str, within: float) -> None:
+    """Wait for a job's last event; fail (never hang) after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not (await manager.events(job_id, 0, timeout=0.5)).done:
+        assert time.monotonic() < deadline, f"{job_id} is still {manager.get(job_id).state.value}"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_waiting_build_holds_no_worker_and_builds_of_a_notebook_keep_their_order(tmp_path, monkeypatch):
+    """Finding 12: with two workers, a second build of a busy notebook waits without a
+    worker, so another notebook's build starts at once; a notebook's builds run in the order
+    they were asked for."""
+    started: list[tuple[str, str]] = []
+    release = threading.Event()
+
+    def fake_build(request, notebook, *, reporter, cancelled, **_):
+        started.append((notebook.name, request.tag))
+        if request.tag == "a:1":
+            release.wait(10)  # the first build of a.ipynb takes its time
+        return BuildResult(tag=request.tag, image_id="sha256:0", size=1, duration_s=0)
+
+    monkeypatch.setattr(builds, "build_image", fake_build)
+    manager = BuildManager(root=tmp_path, settings=Settings(cache_dir=tmp_path), engine_factory=object,
+                           max_concurrent=2, store=JobStore(tmp_path / "builds.sqlite"))
+    a, b = (write_notebook(tmp_path / f"{n}.ipynb", "1") for n in "ab")
+    first, second, third = (manager.start(BuildRequest(path="a.ipynb", tag=f"a:{i}"), a, "a.ipynb") for i in (1, 2, 3))
+    other = manager.start(BuildRequest(path="b.ipynb", tag="b:1"), b, "b.ipynb")
+    await until_done(manager, other.id, within=5)
+    assert manager.get(other.id).state == BuildState.succeeded  # while a:1 still runs
+    assert manager.get(first.id).state == BuildState.running
+    assert manager.get(second.id).state == manager.get(third.id).state == BuildState.queued
+    release.set()
+    for job in (first, second, third):
+        await until_done(manager, job.id, within=10)
+    assert [tag for name, tag in started if name == "a.ipynb"] == ["a:1", "a:2", "a:3"]
+    manager.shutdown()
+
+
+async def test_cancelling_a_waiting_build_lets_the_next_one_run(tmp_path, monkeypatch):
+    ran: list[str] = []
+    release = threading.Event()
+
+    def fake_build(request, notebook, *, reporter, cancelled, **_):
+        ran.append(request.tag)
+        if request.tag == "a:1":
+            release.wait(10)
+        return BuildResult(tag=request.tag, image_id="sha256:0", size=1, duration_s=0)
+
+    monkeypatch.setattr(builds, "build_image", fake_build)
+    manager = BuildManager(root=tmp_path, settings=Settings(cache_dir=tmp_path), engine_factory=object,
+                           max_concurrent=1, store=JobStore(tmp_path / "builds.sqlite"))
+    a = write_notebook(tmp_path / "a.ipynb", "1")
+    first, second, third = (manager.start(BuildRequest(path="a.ipynb", tag=f"a:{i}"), a, "a.ipynb") for i in (1, 2, 3))
+    assert manager.cancel(second.id).state == BuildState.cancelled
+    release.set()
+    await until_done(manager, third.id, within=10)
+    assert ran == ["a:1", "a:3"] and manager.get(third.id).state == BuildState.succeeded
     manager.shutdown()

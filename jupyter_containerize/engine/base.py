@@ -47,13 +47,13 @@ class ContainerEngine(abc.ABC):
     def build(
         self,
         context: io.BytesIO,
-        tag: str,
+        tag: Optional[str],
         *,
         labels: dict[str, str],
         on_progress: Callable[[BuildProgress], None],
         cancelled: threading.Event,
     ) -> str:
-        """Build the tar ``context``, tag it, return the image id."""
+        """Build the tar ``context``, tag it (unless ``tag`` is None), return the image id."""
 
     @abc.abstractmethod
     def inspect(self, image: str) -> ImageInfo:
@@ -67,15 +67,22 @@ class ContainerEngine(abc.ABC):
         """Remove ``tag`` when it still names ``image_id``, keeping the cached layers."""
         raise NotImplementedError
 
+    def discard(self, image_id: str) -> None:
+        """Remove the image ``image_id`` when no tag names it (an unverified build); an image
+        a tag names, or that is gone already, is left as it is."""
+        raise NotImplementedError
+
     def push(self, tag: str, *, on_progress: Callable[[BuildProgress], None], cancelled: threading.Event) -> str:
         """Push ``tag`` with the engine's registry credentials; return ``repository@sha256:...``.
         Raise PushFailed (unauthorised, forbidden, unreachable) or Cancelled."""
         raise NotImplementedError
 
     def run_once(self, image: str, args: tuple[str, ...] = (), *, on_output: Callable[[str], None],
-                 cancelled: threading.Event, timeout: float = 1800) -> RunOutcome:
+                 cancelled: threading.Event, timeout: float = 1800,
+                 labels: Optional[dict[str, str]] = None) -> RunOutcome:
         """Run ``image`` with its entrypoint until it exits (a fresh tmpfs on /out), remove the
-        container, return its exit code and output. Raise Cancelled (container killed)."""
+        container, return its exit code and output. Raise Cancelled (container killed).
+        ``labels`` go on the container (see :meth:`remove_containers`)."""
         raise NotImplementedError
 
     # Running and reading images (not abstract: engines that only build still work).

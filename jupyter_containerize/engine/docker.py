@@ -107,29 +107,32 @@ def _cancellable_stream(client: docker.APIClient, cancelled: threading.Event, ac
 
 
 class DockerEngine(ContainerEngine):
+    PING_TIMEOUT = 10  # seconds: an engine that accepts and never answers is down for a ping
+
     def __init__(self, base_url: str | None = None, timeout: int = 600):
         self.base_url = base_url
         self.timeout = timeout
 
-    def _client(self) -> docker.APIClient:
+    def _client(self, timeout: int | None = None) -> docker.APIClient:
         """A new client per call (calls come from several threads); the API version is asked
         once, not by every client."""
         version = getattr(self, "_api_version", None) or "auto"
+        timeout = timeout or self.timeout
         try:
             if self.base_url:
-                client = docker.APIClient(base_url=self.base_url, timeout=self.timeout, version=version)
+                client = docker.APIClient(base_url=self.base_url, timeout=timeout, version=version)
             else:
-                client = docker.from_env(timeout=self.timeout, version=version).api
+                client = docker.from_env(timeout=timeout, version=version).api
         except DockerException as exc:
             raise EngineUnavailable(f"Cannot reach the Docker engine: {exc}") from None
         self._api_version = client.api_version
         return client
 
     @contextlib.contextmanager
-    def _session(self, image: str | None = None):
+    def _session(self, image: str | None = None, timeout: int | None = None):
         """A client for one short call: an absent image becomes NotFound, an engine that
         does not answer EngineUnavailable, and the client is closed."""
-        client = self._client()
+        client = self._client(timeout)
         try:
             yield client
         except ImageNotFound as exc:
@@ -140,7 +143,7 @@ class DockerEngine(ContainerEngine):
             client.close()
 
     def ping(self) -> None:
-        with self._session() as client:
+        with self._session(timeout=self.PING_TIMEOUT) as client:
             client.ping()
 
     def build(self, context: io.BytesIO, tag: str, *, labels, on_progress: Callable[[BuildProgress], None],
@@ -148,7 +151,7 @@ class DockerEngine(ContainerEngine):
         client = self._client()
         image_id, step, output = None, "", []
         with _cancellable_stream(client, cancelled, "build", ImageBuildFailed):
-            stream = client.build(fileobj=context, custom_context=True, tag=tag, labels=labels,
+            stream = client.build(fileobj=context, custom_context=True, tag=tag or None, labels=labels,
                                   rm=True, forcerm=True, pull=False, decode=True)
             for item in stream:
                 if "errorDetail" in item or "error" in item:
@@ -237,6 +240,13 @@ class DockerEngine(ContainerEngine):
                           labels=dict(i.get("Labels") or {}), repo_digests=tuple(i.get("RepoDigests") or ()))
                 for i in found if [t for t in i.get("RepoTags") or () if t != "<none>:<none>"]]
 
+    def discard(self, image_id: str) -> None:
+        with contextlib.suppress(NotFound), self._session(image_id) as client:
+            tags = [t for t in client.inspect_image(image_id).get("RepoTags") or () if t != "<none>:<none>"]
+            if not tags:
+                with contextlib.suppress(APIError):  # in use by a container: left to `docker image prune`
+                    client.remove_image(image_id, noprune=False)
+
     def untag(self, tag: str, image_id: str) -> None:
         with self._session(tag) as client:
             try:
@@ -263,12 +273,13 @@ class DockerEngine(ContainerEngine):
         return f"{repository_of(tag)}@{digest}"
 
     def run_once(self, image: str, args: tuple[str, ...] = (), *, on_output: Callable[[str], None],
-                 cancelled: threading.Event, timeout: float = 1800) -> RunOutcome:
+                 cancelled: threading.Event, timeout: float = 1800, labels=None) -> RunOutcome:
         client = self._client()
         container = None
         try:
             host_config = client.create_host_config(tmpfs={"/out": "rw,uid=1000,gid=1000,mode=1777"})
-            container = client.create_container(image, command=list(args) or None, host_config=host_config)["Id"]
+            container = client.create_container(image, command=list(args) or None, host_config=host_config,
+                                                labels=dict(labels or {}))["Id"]
             client.start(container)
             deadline = time.monotonic() + timeout
             while True:
