@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from functools import lru_cache
 from http.client import responses
 from pathlib import Path
 
@@ -194,8 +195,7 @@ class OpenAPIHandler(ContainerizeHandler):
     @web.authenticated
     @authorized
     def get(self) -> None:
-        base = url_path_join(self.base_url, NAMESPACE)
-        self.finish(json.dumps(openapi.document(ROUTES, server_url=base)))
+        self.finish(_openapi_json(url_path_join(self.base_url, NAMESPACE)))
 
 
 class MissingHandler(ContainerizeHandler):
@@ -230,6 +230,11 @@ def setup_route_handlers(web_app, settings: dict) -> None:
                 for path, handler in ROUTES]
     handlers.append((url_path_join(base, "(?P<rest>.*)"), MissingHandler, kwargs))
     web_app.add_handlers(".*$", handlers)
+
+
+@lru_cache(maxsize=4)
+def _openapi_json(server_url: str) -> str:
+    return json.dumps(openapi.document(ROUTES, server_url=server_url))
 
 
 def _size(count: int) -> str:

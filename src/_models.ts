@@ -221,7 +221,14 @@ export interface BuildResult {
  * Model `BuildList` of jupyter_containerize/models.py.
  */
 export interface BuildList {
+  /**
+   * Newest first, at most `limit`
+   */
   builds: BuildJob[];
+  /**
+   * The `before` to ask for the next (older) page; null on the last page
+   */
+  next?: string | null;
 }
 /**
  * Model `EventPage` of jupyter_containerize/models.py.
