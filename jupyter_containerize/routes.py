@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import traceback
 from functools import lru_cache
 from http.client import responses
 from pathlib import Path
@@ -65,7 +66,8 @@ class ContainerizeHandler(APIHandler):
             message = "; ".join(f"{'.'.join(map(str, err['loc'])) or 'body'}: {err['msg']}" for err in e.errors())
             mapped = web.HTTPError(400, "%s", message, reason="Bad request")
         else:
-            self.log.error("Unexpected error in %s %s", self.request.method, self.request.path, exc_info=e)
+            trace = redact("".join(traceback.format_exception(e)))  # no credential in the log either
+            self.log.error("Unexpected error in %s %s\n%s", self.request.method, self.request.path, trace)
             mapped = web.HTTPError(500, "%s", f"Unexpected error: {type(e).__name__} (the server log has the "
                                    "traceback)", reason="Internal Server Error")
         try:  # write_error reads sys.exc_info(): raise the mapped error so it is the one seen
