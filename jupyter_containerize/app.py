@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Int, Type, Unicode, default
+from traitlets import Float, Int, Type, Unicode, default
 
 from ._version import __version__
-from .builds import BuildManager
+from .builds import HISTORY_MAX_BUILDS, HISTORY_MAX_DAYS, BuildManager
 from .engine import ContainerEngine
 from .engine.docker import DockerEngine
-from .routes import setup_route_handlers
+from .routes import MAX_REQUEST_BYTES, setup_route_handlers
 from .settings import DEFAULT_BASE_IMAGE_TEMPLATE, DEFAULT_TAG_TEMPLATE, Settings, default_cache_dir
 from .store import JobStore, default_store_path
 
@@ -38,6 +38,12 @@ class ContainerizeApp(ExtensionApp):
                          "(default: {jupyter_data_dir}/containerize/builds.sqlite).")
     engine_class = Type(DockerEngine, klass=ContainerEngine, config=True,
                         help="The container engine implementation.")
+    max_request_bytes = Int(MAX_REQUEST_BYTES, config=True,
+                            help="Largest request body accepted; a larger one is answered 413.")
+    history_max_builds = Int(HISTORY_MAX_BUILDS, config=True,
+                             help="Finished builds kept in the history, newest first (0: no limit).")
+    history_max_days = Float(HISTORY_MAX_DAYS, config=True,
+                             help="Days a finished build is kept in the history (0: no limit).")
 
     @default("cache_dir")
     def _default_cache_dir(self) -> str:
@@ -55,7 +61,8 @@ class ContainerizeApp(ExtensionApp):
         self.build_manager = BuildManager(
             root=Path(self.serverapp.root_dir), settings=settings, engine_factory=self.engine_class,
             max_concurrent=self.max_concurrent_builds,
-            kernel_spec_manager=self.serverapp.kernel_spec_manager, store=JobStore(self.store_path), log=self.log,
+            kernel_spec_manager=self.serverapp.kernel_spec_manager, store=JobStore(self.store_path),
+            log=self.log, history_max_builds=self.history_max_builds, history_max_days=self.history_max_days,
         )
         if self.build_manager.interrupted:
             self.log.warning("Marked %d build(s) left running by a stopped server as interrupted: %s",
@@ -64,7 +71,8 @@ class ContainerizeApp(ExtensionApp):
             self.log.warning("Removed %d container(s) that interrupted builds left running",
                              len(self.build_manager.swept))
         self.settings.update({"containerize": self.build_manager, "containerize_settings": settings,
-                              "containerize_version": __version__})
+                              "containerize_version": __version__,
+                              "containerize_max_request_bytes": self.max_request_bytes})
 
     def initialize_handlers(self) -> None:
         setup_route_handlers(self.serverapp.web_app, self.settings)

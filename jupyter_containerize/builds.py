@@ -7,6 +7,11 @@ typed events live in the :class:`store.JobStore` (SQLite), so history survives a
 jobs a stopped server left queued or running are marked ``interrupted`` when the next one
 starts, and their verify containers are removed. Waiters on the server's event loop are
 woken as events arrive (long polling), never by a timer.
+
+Limits: one job keeps at most ``max_events`` events (past that, one "log truncated" event and
+no more log or progress events; phase and state events are always kept), one message at most
+``max_message_chars`` characters; history is pruned to ``history_max_builds`` builds and
+``history_max_days`` days at start-up and whenever a job finishes.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import traceback
 import uuid
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +30,7 @@ from typing import Callable, Optional
 
 from .engine import ContainerEngine
 from .errors import BuildNotFound, Cancelled, Conflict, ContainerizeError
-from .models import BuildError, BuildEvent, BuildJob, BuildRequest, BuildState, EventPage
+from .models import BuildError, BuildEvent, BuildJob, BuildList, BuildRequest, BuildState, EventPage
 from .pipeline import build_image, check_request, push_image
 from .redact import redact
 from .settings import Settings
@@ -32,6 +38,11 @@ from .store import JobStore
 
 LOG_TAIL = 30
 JOB_LABEL = "io.jupyter.containerize.build-job"  # on the containers a job starts (verify)
+MAX_EVENTS_PER_JOB = 20_000
+MAX_MESSAGE_CHARS = 8 * 1024
+HISTORY_MAX_BUILDS = 500
+HISTORY_MAX_DAYS = 90
+UNEXPECTED_MESSAGE_CHARS = 300
 
 
 def _now() -> datetime:
@@ -50,6 +61,7 @@ class _Live:
     cancelled: threading.Event = field(default_factory=threading.Event)
     changed: Optional[asyncio.Event] = None
     log_tail: list[str] = field(default_factory=list)
+    truncated: bool = False  # the event cap was reached: log and progress events are dropped
 
 
 class _JobReporter:
@@ -88,16 +100,21 @@ def _public_request(request: BuildRequest) -> BuildRequest:
 class BuildManager:
     def __init__(self, *, root: Path, settings: Settings, engine_factory: Callable[[], ContainerEngine],
                  max_concurrent: int = 1, kernel_spec_manager=None, store: Optional[JobStore] = None,
-                 log: Optional[logging.Logger] = None):
+                 log: Optional[logging.Logger] = None, history_max_builds: int = HISTORY_MAX_BUILDS,
+                 history_max_days: float = HISTORY_MAX_DAYS, max_events: int = MAX_EVENTS_PER_JOB,
+                 max_message_chars: int = MAX_MESSAGE_CHARS):
         self.root = root
+        self.log = log or logging.getLogger(__name__)
+        self.history_max_builds, self.history_max_days = history_max_builds, history_max_days
+        self.max_events, self.max_message_chars = max(2, max_events), max(1, max_message_chars)
         self.settings = settings
         self.max_concurrent = max(1, max_concurrent)
         self.engine_factory = engine_factory
         self.kernel_spec_manager = kernel_spec_manager
         self.store = store or JobStore(":memory:")
-        self.log = log or logging.getLogger(__name__)
         self.interrupted = self.store.mark_interrupted()
         self.swept = self._sweep(self.interrupted)
+        self.pruned = self.prune()
         self._executor = ThreadPoolExecutor(max_workers=max(1, max_concurrent),
                                             thread_name_prefix="containerize-build")
         self._live: dict[str, _Live] = {}
@@ -241,8 +258,13 @@ class BuildManager:
         except ContainerizeError as exc:
             self._fail(live, str(exc))
         except Exception as exc:  # a bug must still end the job, never leave it "running"
-            self.log.exception("Build %s failed with an unexpected error", live.job.id)
-            self._fail(live, f"Unexpected error: {type(exc).__name__}: {exc}")
+            trace = "".join(traceback.format_exception(exc))
+            self.log.error("Build %s (%s) ended with an unexpected error:\n%s", live.job.id, live.job.notebook,
+                           redact(trace))
+            summary = f"{type(exc).__name__}: {exc}"
+            if len(summary) > UNEXPECTED_MESSAGE_CHARS:
+                summary = summary[:UNEXPECTED_MESSAGE_CHARS] + "..."
+            self._fail(live, f"Unexpected error: {summary} (the server log has the traceback)")
 
     def _succeeded(self, live: _Live, result) -> None:
         live.job.result, live.job.tag = result, result.tag
@@ -259,6 +281,18 @@ class BuildManager:
         self._emit(live, kind="state", state=state, message=message)
         with self._lock:
             self._live.pop(live.job.id, None)
+        self.prune()
+
+    def prune(self) -> list[str]:
+        """Apply the history limits (finished builds only); the ids deleted."""
+        try:
+            deleted = self.store.prune(max_builds=self.history_max_builds, max_days=self.history_max_days)
+        except Exception:  # a store problem must not fail the build that just finished
+            self.log.exception("Could not prune the build history")
+            return []
+        if deleted:
+            self.log.info("Removed %d old build(s) from the history", len(deleted))
+        return deleted
 
     def cancel(self, job_id: str) -> BuildJob:
         live = self._live.get(job_id)
@@ -294,8 +328,14 @@ class BuildManager:
         live = self._live.get(job_id)
         return live.job.model_copy(deep=True) if live else self._stored(job_id)
 
-    def list(self, notebook: Optional[str] = None) -> list[BuildJob]:
-        return self.store.list(notebook)
+    def list(self, notebook: Optional[str] = None, *, limit: int = 50, before: Optional[str] = None) -> BuildList:
+        """One page of builds, newest first; ``next`` is the ``before`` of the next page."""
+        if before is not None:
+            self._stored(before)
+        jobs = self.store.list(notebook, limit=limit + 1, before=before)
+        more = len(jobs) > limit
+        jobs = jobs[:limit]
+        return BuildList(builds=jobs, next=jobs[-1].id if more else None)
 
     async def events(self, job_id: str, since: int = 0, timeout: float = 15.0) -> EventPage:
         """Events with ``seq >= since``; waits up to ``timeout`` seconds for the first one
@@ -316,17 +356,33 @@ class BuildManager:
                          done=finished and since + len(events) >= self.store.event_count(job_id))
 
     # -- events ----------------------------------------------------------------------
+    def _shortened(self, message: str, length: int) -> str:
+        """``message`` (the redacted start of one ``length`` long) within ``max_message_chars``."""
+        if len(message) <= self.max_message_chars and length <= 2 * self.max_message_chars:
+            return message
+        cut = length - self.max_message_chars
+        return f"{message[:self.max_message_chars]}... [{cut} more characters cut]"
+
     def _save(self, live: _Live) -> None:
         self.store.save(live.job)
 
     def _emit(self, live: _Live, **fields) -> None:
-        if "message" in fields:
-            fields["message"] = redact(fields["message"])
+        if "message" in fields:  # cut before redacting too: redacting a huge line takes long
+            fields["message"] = self._shortened(redact(fields["message"][:2 * self.max_message_chars]),
+                                                len(fields["message"]))
         with self._lock:
+            chatter = fields.get("kind") in ("log", "progress")
+            if chatter and fields.get("message"):
+                live.log_tail = (live.log_tail + [fields["message"]])[-LOG_TAIL:]
+            if chatter and live.truncated:
+                return
+            if chatter and live.next_seq >= self.max_events - 1:
+                live.truncated = True
+                fields = {"kind": "log", "phase": fields.get("phase"),
+                          "message": f"Log truncated: a build keeps at most {self.max_events} events; "
+                                     "later log lines are dropped (phase and state changes are kept)"}
             event = BuildEvent(seq=live.next_seq, time=_now(), **fields)
             live.next_seq += 1
             self.store.add_event(live.job.id, event)
-            if event.kind in ("log", "progress") and event.message:
-                live.log_tail = (live.log_tail + [event.message])[-LOG_TAIL:]
         if self._loop is not None and live.changed is not None:
             self._loop.call_soon_threadsafe(live.changed.set)

@@ -24,6 +24,11 @@ class InvalidTag(InvalidRequest):
     reason = "Invalid image tag"
 
 
+class RequestTooLarge(ContainerizeError):
+    status = 413
+    reason = "Request body too large"
+
+
 class PathOutsideRoot(ContainerizeError):
     status = 403
     reason = "Path outside the server root"

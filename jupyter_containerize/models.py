@@ -253,7 +253,42 @@ class EventPage(Model):
 
 
 class BuildList(Model):
-    builds: list[BuildJob]
+    builds: list[BuildJob] = Field(description="Newest first, at most `limit`")
+    next: Optional[str] = Field(
+        default=None, description="The `before` to ask for the next (older) page; null on the last page"
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Query parameters of the REST API (unknown ones, like a token, are ignored)
+
+JOB_ID_PATTERN = r"^[0-9a-f]{12}$"
+SQLITE_INTEGER_MAX = 2**63 - 1
+MAX_PAGE_SIZE = 500
+
+
+class Query(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class AnalysisQuery(Query):
+    path: str = Field(default="", description="Notebook path relative to the server root")
+    kernel: Optional[str] = Field(default=None, description="Kernel name overriding the notebook's")
+
+
+class BuildListQuery(Query):
+    path: Optional[str] = Field(default=None, description="Only the builds of this notebook")
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE, description="Builds in one page")
+    before: Optional[str] = Field(
+        default=None, pattern=JOB_ID_PATTERN, description="A job id: the page of builds older than it (`next`)"
+    )
+
+
+class EventsQuery(Query):
+    since: int = Field(default=0, ge=0, le=SQLITE_INTEGER_MAX, description="The first `seq` to return")
+    timeout: float = Field(
+        default=15.0, allow_inf_nan=False, description="Seconds to wait for an event (clamped to 0..30)"
+    )
 
 
 class ServerInfo(Model):

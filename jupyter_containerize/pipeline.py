@@ -8,7 +8,6 @@ phases, log lines and progress, and ``cancelled`` stops the work between and ins
 from __future__ import annotations
 
 import dataclasses
-import json
 import tempfile
 import threading
 import time
@@ -19,8 +18,10 @@ from typing import Optional, Protocol
 from packaging.utils import canonicalize_name
 
 from .analysis import KernelEnvironment, analyze_notebook, inspect_interpreter, interpreter_for_kernel
+from .analysis.notebook import kernel_name as read_kernel_name
+from .analysis.notebook import read_notebook
 from .engine import BuildProgress, ContainerEngine
-from .errors import Cancelled, NotebookInvalid, NotebookNotFound, VerifyFailed
+from .errors import Cancelled, NotebookNotFound, VerifyFailed
 from .image.context import ContextSpec, context_tar, labels_for, write_context
 from .image.dockerfile import check_text
 from .image.envbuild import ensure_environment
@@ -44,16 +45,7 @@ class Reporter(Protocol):
 
 def notebook_kernel_name(notebook: Path) -> str:
     """The kernel a notebook names in its metadata (``python3`` when it names none)."""
-    try:
-        data = json.loads(notebook.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise NotebookNotFound(f"No notebook at {notebook}") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise NotebookInvalid(f"{notebook.name} is not a notebook (invalid JSON: {exc})") from None
-    if not isinstance(data, dict):
-        raise NotebookInvalid(f"{notebook.name} is not a notebook")
-    spec = (data.get("metadata") or {}).get("kernelspec") or {}
-    return spec.get("name") or "python3"
+    return read_kernel_name(read_notebook(notebook), notebook.name)
 
 
 def kernel_environment(notebook: Path, *, python: Optional[str] = None, kernel: Optional[str] = None,

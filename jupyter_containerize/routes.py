@@ -1,12 +1,19 @@
 """Thin HTTP handlers: parse -> call the core -> serialise. Errors are mapped once, here.
 
-Every verb is behind Jupyter's authentication and authorization (``auth_resource``).
+Every verb is behind Jupyter's authentication and authorization (``auth_resource``). Every
+error is a JSON ``{"message", "reason"}`` body: domain errors with their status, bad input
+400, a body over ``max_request_bytes`` 413 (before it is parsed), an unknown path under the
+namespace 404, and anything unexpected 500 with its traceback in the server's log.
+:data:`ROUTES` is the route table the OpenAPI description (:mod:`.openapi`) is made from.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import traceback
+from functools import lru_cache
+from http.client import responses
 from pathlib import Path
 
 from jupyter_server.auth.decorator import authorized
@@ -15,41 +22,73 @@ from jupyter_server.utils import url_path_join
 from pydantic import BaseModel, ValidationError
 from tornado import web
 
-from . import pipeline
+from . import openapi, pipeline
 from .builds import BuildManager
-from .errors import ContainerizeError, InvalidRequest
-from .models import PHASES, BuildList, BuildRequest, ServerInfo
+from .errors import ContainerizeError, InvalidRequest, NotFound, RequestTooLarge
+from .models import PHASES, AnalysisQuery, BuildListQuery, BuildRequest, EventsQuery, ServerInfo
 from .paths import relative_to_root, resolve_notebook
 from .redact import redact
 
 NAMESPACE = "containerize"
 MAX_WAIT_S = 30.0
+MAX_REQUEST_BYTES = 1024 * 1024
+JOB_ID = r"[0-9a-f]{12}"
 
 
 class ContainerizeHandler(APIHandler):
     auth_resource = NAMESPACE
 
-    def initialize(self, manager: BuildManager, version: str) -> None:
+    def initialize(self, manager: BuildManager, version: str, max_request_bytes: int = MAX_REQUEST_BYTES) -> None:
         self.manager = manager
         self.version = version
+        self.max_request_bytes = max_request_bytes
 
     @property
     def root(self) -> Path:
         return self.manager.root
 
+    async def prepare(self) -> None:
+        await super().prepare()  # authentication first: a stranger learns nothing about sizes
+        declared = self.request.headers.get("Content-Length", "0")
+        size = max(len(self.request.body or b""), int(declared) if declared.isdigit() else 0)
+        if size > self.max_request_bytes:
+            raise RequestTooLarge(f"The request body has {size} bytes; the server accepts at most "
+                                  f"{_size(self.max_request_bytes)} (ContainerizeApp.max_request_bytes)")
+
     def _handle_request_exception(self, e: BaseException) -> None:
-        """Domain errors -> their status code with ``{"message", "reason"}``."""
-        if isinstance(e, ContainerizeError):
-            mapped = web.HTTPError(e.status, redact(str(e)).replace("%", "%%"), reason=e.reason)
-        elif isinstance(e, ValidationError):
-            message = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
-            mapped = web.HTTPError(400, message.replace("%", "%%"), reason="Bad request")
-        else:
+        """Domain errors -> their status code; pydantic's -> 400; anything unexpected -> 500
+        (logged with its traceback); each with a JSON ``{"message", "reason"}`` body."""
+        if isinstance(e, (web.HTTPError, web.Finish)):
             return super()._handle_request_exception(e)
+        if isinstance(e, ContainerizeError):
+            mapped = web.HTTPError(e.status, "%s", redact(str(e)), reason=e.reason)
+        elif isinstance(e, ValidationError):
+            message = "; ".join(f"{'.'.join(map(str, err['loc'])) or 'body'}: {err['msg']}" for err in e.errors())
+            mapped = web.HTTPError(400, "%s", message, reason="Bad request")
+        else:
+            trace = redact("".join(traceback.format_exception(e)))  # no credential in the log either
+            self.log.error("Unexpected error in %s %s\n%s", self.request.method, self.request.path, trace)
+            mapped = web.HTTPError(500, "%s", f"Unexpected error: {type(e).__name__} (the server log has the "
+                                   "traceback)", reason="Internal Server Error")
         try:  # write_error reads sys.exc_info(): raise the mapped error so it is the one seen
             raise mapped from e
         except web.HTTPError as http_error:
             super()._handle_request_exception(http_error)
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        """``{"message", "reason"}``, whatever the error (tornado's own too: 405...)."""
+        error = (kwargs.get("exc_info") or (None, None, None))[1]
+        message = reason = responses.get(status_code, "Unknown HTTP Error")
+        if isinstance(error, web.HTTPError):
+            reason = error.reason or reason
+            if error.log_message:
+                message = error.log_message % error.args if error.args else error.log_message
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"message": message, "reason": reason}))
+
+    def query(self, model: type[BaseModel]) -> BaseModel:
+        """The query string validated by ``model`` (the last value of a repeated name)."""
+        return model.model_validate({name: self.get_query_argument(name) for name in self.request.query_arguments})
 
     def reply(self, model: BaseModel, status: int = 200) -> None:
         self.set_status(status)
@@ -58,6 +97,8 @@ class ContainerizeHandler(APIHandler):
     def body(self) -> dict:
         try:
             data = json.loads(self.request.body or b"{}")
+        except RecursionError:
+            raise InvalidRequest("The request body is not usable JSON: it is nested too deeply") from None
         except ValueError as exc:
             raise InvalidRequest(f"The request body is not JSON: {exc}") from None
         if not isinstance(data, dict):
@@ -79,8 +120,8 @@ class AnalysisHandler(ContainerizeHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        notebook = resolve_notebook(self.root, self.get_query_argument("path", ""))
-        kernel = self.get_query_argument("kernel", None)
+        query = self.query(AnalysisQuery)
+        notebook, kernel = resolve_notebook(self.root, query.path), query.kernel
 
         def analyse():
             environment = pipeline.kernel_environment(
@@ -96,8 +137,8 @@ class BuildsHandler(ContainerizeHandler):
     @web.authenticated
     @authorized
     def get(self) -> None:
-        path = self.get_query_argument("path", None)
-        self.reply(BuildList(builds=self.manager.list(path)))
+        query = self.query(BuildListQuery)
+        self.reply(self.manager.list(query.path, limit=query.limit, before=query.before))
 
     @web.authenticated
     @authorized
@@ -144,25 +185,59 @@ class EventsHandler(ContainerizeHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        try:
-            since = int(self.get_query_argument("since", "0"))
-            timeout = min(float(self.get_query_argument("timeout", "15")), MAX_WAIT_S)
-        except ValueError:
-            raise InvalidRequest("since must be an integer and timeout a number") from None
-        self.reply(await self.manager.events(job_id, since=since, timeout=max(0.0, timeout)))
+        query = self.query(EventsQuery)
+        timeout = min(max(0.0, query.timeout), MAX_WAIT_S)
+        self.reply(await self.manager.events(job_id, since=query.since, timeout=timeout))
+
+
+class OpenAPIHandler(ContainerizeHandler):
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        self.finish(_openapi_json(url_path_join(self.base_url, NAMESPACE)))
+
+
+class MissingHandler(ContainerizeHandler):
+    """Any other path under the namespace: a JSON 404, not the server's HTML page."""
+
+    @web.authenticated
+    @authorized
+    def get(self, rest: str) -> None:
+        raise NotFound(f"No endpoint {NAMESPACE}/{rest[:200]} (see {NAMESPACE}/openapi.json)")
+
+    post = put = patch = delete = get
+
+
+# The route table: path under the namespace ({job_id} is a build's id) -> handler.
+ROUTES: tuple[tuple[str, type[ContainerizeHandler]], ...] = (
+    ("info", InfoHandler),
+    ("analysis", AnalysisHandler),
+    ("builds", BuildsHandler),
+    ("builds/{job_id}", BuildHandler),
+    ("builds/{job_id}/cancel", CancelHandler),
+    ("builds/{job_id}/push", PushHandler),
+    ("builds/{job_id}/events", EventsHandler),
+    ("openapi.json", OpenAPIHandler),
+)
 
 
 def setup_route_handlers(web_app, settings: dict) -> None:
     base = url_path_join(web_app.settings["base_url"], NAMESPACE)
-    kwargs = {"manager": settings["containerize"], "version": settings["containerize_version"]}
-    job = r"(?P<job_id>[0-9a-f]{12})"
-    handlers = [
-        (url_path_join(base, "info"), InfoHandler, kwargs),
-        (url_path_join(base, "analysis"), AnalysisHandler, kwargs),
-        (url_path_join(base, "builds"), BuildsHandler, kwargs),
-        (url_path_join(base, "builds", job), BuildHandler, kwargs),
-        (url_path_join(base, "builds", job, "cancel"), CancelHandler, kwargs),
-        (url_path_join(base, "builds", job, "push"), PushHandler, kwargs),
-        (url_path_join(base, "builds", job, "events"), EventsHandler, kwargs),
-    ]
+    kwargs = {"manager": settings["containerize"], "version": settings["containerize_version"],
+              "max_request_bytes": settings.get("containerize_max_request_bytes", MAX_REQUEST_BYTES)}
+    handlers = [(url_path_join(base, path.replace("{job_id}", f"(?P<job_id>{JOB_ID})")), handler, kwargs)
+                for path, handler in ROUTES]
+    handlers.append((url_path_join(base, "(?P<rest>.*)"), MissingHandler, kwargs))
     web_app.add_handlers(".*$", handlers)
+
+
+@lru_cache(maxsize=4)
+def _openapi_json(server_url: str) -> str:
+    return json.dumps(openapi.document(ROUTES, server_url=server_url))
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if count >= scale and count % scale == 0:
+            return f"{count // scale} {unit}"
+    return f"{count} bytes"

@@ -5,13 +5,15 @@ One file (by default ``{jupyter_data_dir}/containerize/builds.sqlite``), two tab
 (one row per event, keyed by job and ``seq``). Every text reaching the store has already
 been through :func:`redact.redact`; the store writes models, never raw engine output.
 Thread-safe: one connection guarded by a lock (build threads write, the event loop reads).
+History is kept within bounds (:meth:`JobStore.prune`): the oldest finished jobs go with
+their events, and the file is vacuumed incrementally so it shrinks.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
 
@@ -26,6 +28,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_notebook ON jobs (notebook, created);
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created, id);
 CREATE TABLE IF NOT EXISTS events (
     job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
     seq INTEGER NOT NULL,
@@ -35,6 +38,7 @@ CREATE TABLE IF NOT EXISTS events (
 """
 
 UNFINISHED = (BuildState.queued.value, BuildState.running.value)
+AUTO_VACUUM_INCREMENTAL = 2
 
 
 def default_store_path() -> Path:
@@ -51,6 +55,10 @@ class JobStore:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
         with self._lock:
+            (auto_vacuum,) = self._db.execute("PRAGMA auto_vacuum").fetchone()
+            if auto_vacuum != AUTO_VACUUM_INCREMENTAL:  # a file made before retention: convert it once
+                self._db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+                self._db.execute("VACUUM")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(SCHEMA)
@@ -72,6 +80,32 @@ class JobStore:
     def delete(self, job_id: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    def prune(self, *, max_builds: int = 0, max_days: float = 0, now: Optional[datetime] = None) -> list[str]:
+        """Delete the finished jobs (and their events) beyond the newest ``max_builds`` and
+        those created more than ``max_days`` ago (0: no such limit), then give the freed pages
+        back to the file system. Queued and running jobs are kept. Returns the deleted ids."""
+        conditions, params = [], []
+        if max_days > 0:
+            cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=max_days)
+            conditions.append("created < ?")
+            params.append(cutoff.isoformat())
+        if max_builds > 0:
+            conditions.append("id NOT IN (SELECT id FROM jobs ORDER BY created DESC, id DESC LIMIT ?)")
+            params.append(max_builds)
+        if not conditions:
+            return []
+        sql = f"SELECT id FROM jobs WHERE state NOT IN (?, ?) AND ({' OR '.join(conditions)})"
+        with self._lock:
+            ids = [job_id for (job_id,) in self._db.execute(sql, (*UNFINISHED, *params)).fetchall()]
+            if ids:
+                self._db.execute("BEGIN")
+                self._db.executemany("DELETE FROM jobs WHERE id = ?", [(job_id,) for job_id in ids])
+                self._db.execute("COMMIT")
+                # it frees one page per step, and only executescript steps a row-less statement to its end
+                self._db.executescript("PRAGMA incremental_vacuum;")
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the file shrinks only here
+        return ids
 
     def mark_interrupted(self) -> list[str]:
         """Jobs left queued or running by a server that stopped: ``interrupted``, with a
@@ -97,10 +131,19 @@ class JobStore:
         found = self._query("SELECT body FROM jobs WHERE id = ?", (job_id,))
         return found[0] if found else None
 
-    def list(self, notebook: Optional[str] = None) -> list[BuildJob]:
-        if notebook is None:
-            return self._query("SELECT body FROM jobs ORDER BY created DESC")
-        return self._query("SELECT body FROM jobs WHERE notebook = ? ORDER BY created DESC", (notebook,))
+    def list(self, notebook: Optional[str] = None, *, limit: int = -1, before: Optional[str] = None
+             ) -> list[BuildJob]:
+        """Jobs newest first (of one notebook), at most ``limit`` (-1: all), older than the
+        job ``before`` (an id)."""
+        where, params = [], []
+        if notebook is not None:
+            where.append("notebook = ?")
+            params.append(notebook)
+        if before is not None:
+            where.append("(created, id) < (SELECT created, id FROM jobs WHERE id = ?)")
+            params.append(before)
+        sql = "SELECT body FROM jobs" + (f" WHERE {' AND '.join(where)}" if where else "")
+        return self._query(f"{sql} ORDER BY created DESC, id DESC LIMIT ?", (*params, limit))
 
     def events(self, job_id: str, since: int = 0) -> list[BuildEvent]:
         with self._lock:

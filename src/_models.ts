@@ -152,10 +152,15 @@ export interface BuildJob {
  * Model `BuildRequest` of jupyter_containerize/models.py.
  */
 export interface BuildRequest {
+  /**
+   * Image reference [registry/]name[:tag][@sha256:...]
+   */
   base_image?: string | null;
   edits?: PackageEdits;
   /**
    * Local modules and data files (paths as the analysis lists them) left out of the build context
+   *
+   * @maxItems 10000
    */
   exclude_files?: string[];
   /**
@@ -166,7 +171,7 @@ export interface BuildRequest {
    * Notebook path relative to the server root (or absolute in the CLI)
    */
   path: string;
-  platform?: string;
+  platform?: 'linux/amd64' | 'linux/arm64';
   push?: boolean;
   /**
    * Interpreter overriding the kernel's
@@ -187,7 +192,9 @@ export interface BuildRequest {
  */
 export interface PackageEdits {
   /**
-   * Requirement specs, e.g. 'rich==13.7.1'
+   * Requirement specs by name, e.g. 'rich==13.7.1' (no pip options, no URLs)
+   *
+   * @maxItems 200
    */
   add?: string[];
   /**
@@ -198,6 +205,8 @@ export interface PackageEdits {
   };
   /**
    * Distribution names
+   *
+   * @maxItems 500
    */
   remove?: string[];
 }
@@ -221,7 +230,14 @@ export interface BuildResult {
  * Model `BuildList` of jupyter_containerize/models.py.
  */
 export interface BuildList {
+  /**
+   * Newest first, at most `limit`
+   */
   builds: BuildJob[];
+  /**
+   * The `before` to ask for the next (older) page; null on the last page
+   */
+  next?: string | null;
 }
 /**
  * Model `EventPage` of jupyter_containerize/models.py.

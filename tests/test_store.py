@@ -7,7 +7,7 @@ import asyncio
 import json
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from jupyter_containerize.store import JobStore
 
 from .conftest import write_notebook
 
-NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+NOW = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=1)  # recent: kept by the history limits
 
 
 def _job(job_id: str, state: BuildState, notebook: str = "nb.ipynb") -> BuildJob:

@@ -1,4 +1,4 @@
-"""Reading a notebook and turning its IPython cells into parseable Python.
+"""A notebook's code cells (read by :mod:`.notebook`) turned into parseable Python.
 
 IPython's own ``TransformerManager`` is used when IPython is importable; otherwise a
 line-preserving fallback turns magics and shell lines into the same
@@ -9,14 +9,16 @@ the rest of the analysis reads one shape of code either way.
 from __future__ import annotations
 
 import ast
-import json
 import re
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-from ..errors import NotebookInvalid, NotebookNotFound
+from ..errors import NotebookInvalid
+from .notebook import language as notebook_language
+from .notebook import read_notebook
+
+__all__ = ["Cell", "code_cells", "parse", "read_notebook", "to_python", "transform_cells", "try_parse"]
 
 
 @dataclass(frozen=True)
@@ -28,41 +30,10 @@ class Cell:
     line_offset: int = 0  # for code parsed out of a magic's body: line of the body in the cell
 
 
-def read_notebook(path: Path) -> dict:
-    """The notebook as JSON (any nbformat version >= 4; v3 worksheets are flattened)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise NotebookNotFound(f"Notebook {path} does not exist") from exc
-    except IsADirectoryError as exc:
-        raise NotebookNotFound(f"{path} is a directory, not a notebook") from exc
-    except UnicodeDecodeError as exc:
-        raise NotebookInvalid(f"{path} is not UTF-8 text: {exc.reason}") from exc
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise NotebookInvalid(f"{path} is not valid notebook JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise NotebookInvalid(f"{path} is not a notebook (top level is not an object)")
-    if "cells" not in data and "worksheets" in data:  # nbformat 3
-        cells = [c for ws in data.get("worksheets") or [] for c in ws.get("cells", [])]
-        for cell in cells:
-            if "input" in cell and "source" not in cell:
-                cell["source"] = cell["input"]
-        data = {**data, "cells": cells}
-    if not isinstance(data.get("cells"), list):
-        raise NotebookInvalid(f"{path} is not a notebook (no cells list)")
-    return data
-
-
 def code_cells(notebook: dict) -> list[tuple[int, str]]:
     """(1-based index, source) of every code cell."""
-    language = (
-        ((notebook.get("metadata") or {}).get("kernelspec") or {}).get("language")
-        or ((notebook.get("metadata") or {}).get("language_info") or {}).get("name")
-        or "python"
-    )
-    if str(language).lower() != "python":
+    language = notebook_language(notebook)
+    if language.lower() != "python":
         raise NotebookInvalid(f"The notebook's language is {language}, not Python")
     found = []
     for index, cell in enumerate(notebook["cells"], start=1):
