@@ -21,6 +21,7 @@ It runs on every log line, so each rule is guarded by a cheap substring test.
 
 from __future__ import annotations
 
+import enum
 import logging
 import re
 from typing import Any, TypeVar
@@ -129,12 +130,16 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
 
 
 def _walk(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value
     if isinstance(value, str):
         return redact(value)
+    if isinstance(value, BaseModel):
+        return value.model_copy(update={name: _walk(getattr(value, name)) for name in type(value).model_fields})
     if isinstance(value, dict):
         return {_walk(k): _walk(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_walk(v) for v in value]
+        return type(value)(_walk(v) for v in value)
     return value
 
 
@@ -143,8 +148,9 @@ M = TypeVar("M", bound=BaseModel)
 
 def redact_model(model: M) -> M:
     """A copy of ``model`` with every string in it (keys too) redacted: what leaves the
-    core is serialised from this (REST replies, the job store, the CLI's JSON)."""
-    return type(model).model_validate(_walk(model.model_dump()))
+    core is serialised from this (REST replies, the job store, the CLI's JSON). The copy is
+    not validated again: a redacted value need not follow its field's grammar."""
+    return _walk(model)
 
 
 class RedactingFilter(logging.Filter):
@@ -160,3 +166,10 @@ class RedactingFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         return True
+
+
+def redact_logs(*loggers: logging.Logger) -> None:
+    """Redact every record of ``loggers`` (once per logger)."""
+    for logger in loggers:
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())

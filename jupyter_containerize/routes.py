@@ -20,7 +20,7 @@ from .builds import BuildManager
 from .errors import ContainerizeError, InvalidRequest
 from .models import PHASES, BuildList, BuildRequest, ServerInfo
 from .paths import relative_to_root, resolve_notebook
-from .redact import redact
+from .redact import redact, redact_model
 
 NAMESPACE = "containerize"
 MAX_WAIT_S = 30.0
@@ -43,7 +43,7 @@ class ContainerizeHandler(APIHandler):
             mapped = web.HTTPError(e.status, redact(str(e)).replace("%", "%%"), reason=e.reason)
         elif isinstance(e, ValidationError):
             message = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
-            mapped = web.HTTPError(400, message.replace("%", "%%"), reason="Bad request")
+            mapped = web.HTTPError(400, redact(message).replace("%", "%%"), reason="Bad request")
         else:
             return super()._handle_request_exception(e)
         try:  # write_error reads sys.exc_info(): raise the mapped error so it is the one seen
@@ -52,8 +52,9 @@ class ContainerizeHandler(APIHandler):
             super()._handle_request_exception(http_error)
 
     def reply(self, model: BaseModel, status: int = 200) -> None:
+        """Every reply leaves through here, its strings redacted (errors: above)."""
         self.set_status(status)
-        self.finish(model.model_dump_json())
+        self.finish(redact_model(model).model_dump_json())
 
     def body(self) -> dict:
         try:

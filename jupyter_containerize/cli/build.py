@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import ConsoleReporter, analysed, edits_from, environment_args, image_args, lock_args, root_for, settings_from
+from .common import (
+    ConsoleReporter,
+    analysed,
+    edits_from,
+    environment_args,
+    image_args,
+    lock_args,
+    print_model,
+    print_text,
+    root_for,
+    settings_from,
+)
 
 
 def register(subparsers) -> None:
@@ -42,12 +53,12 @@ def run_build(args) -> int:
     result = pipeline.containerize(request, notebook, root=root_for(notebook), settings=settings_from(args),
                                    engine=DockerEngine(), reporter=ConsoleReporter())
     if args.json:
-        print(result.model_dump_json())
+        print_model(result)
     else:
-        print(f"Built {result.tag} ({result.size / 1e6:.0f} MB) in {result.duration_s:.1f}s")
+        print_text(f"Built {result.tag} ({result.size / 1e6:.0f} MB) in {result.duration_s:.1f}s")
         if result.digest:
-            print(f"Pushed {result.digest}")
-        print(f'Run it: mkdir -p out && docker run --rm -v "$PWD/out:/out" {result.tag}')
+            print_text(f"Pushed {result.digest}")
+        print_text(f'Run it: mkdir -p out && docker run --rm -v "$PWD/out:/out" {result.tag}')
     return 0
 
 
