@@ -24,6 +24,10 @@ class InvalidTag(InvalidRequest):
     reason = "Invalid image tag"
 
 
+class SecretsFound(InvalidRequest):
+    reason = "Possible secrets in the image"
+
+
 class PathOutsideRoot(ContainerizeError):
     status = 403
     reason = "Path outside the server root"

@@ -49,7 +49,8 @@ def run_build(args) -> int:
     notebook = args.notebook.resolve()
     request = BuildRequest(path=str(notebook), tag=args.tag, base_image=args.base, python=args.python,
                            kernel=args.kernel, platform=args.platform, edits=edits_from(args),
-                           verify=args.verify, push=args.push, exclude_files=args.exclude)
+                           verify=args.verify, push=args.push, exclude_files=args.exclude,
+                           allow_secrets=args.allow_secrets)
     result = pipeline.containerize(request, notebook, root=root_for(notebook), settings=settings_from(args),
                                    engine=DockerEngine(), reporter=ConsoleReporter())
     if args.json:
@@ -64,9 +65,11 @@ def run_build(args) -> int:
 
 def run_export(args) -> int:
     from .. import pipeline
+    from ..analysis.secrets import check_secrets
 
     settings = settings_from(args)
     notebook, environment, analysis = analysed(args)
+    check_secrets(analysis, args.exclude, allow=args.allow_secrets, log=ConsoleReporter().log)
     analysis = pipeline.without_files(analysis, args.exclude)
     the_lock = pipeline.lock(analysis, environment, settings, platform=args.platform, edits=edits_from(args))
     prepared = pipeline.prepare_context(notebook, analysis, the_lock, settings, args.output.resolve(),

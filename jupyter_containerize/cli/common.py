@@ -58,6 +58,8 @@ def image_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--registry", default="", help="registry prefix for the default tag")
     parser.add_argument("--exclude", action="append", default=[], metavar="PATH",
                         help="leave a local module or data file (as `analyze` lists it) out of the image")
+    parser.add_argument("--allow-secrets", action="store_true",
+                        help="build even when the analysis finds possible secrets in what the image ships")
 
 
 def settings_from(args) -> Settings:
