@@ -158,6 +158,17 @@ def test_concurrent_scans_agree(tmp_path):
     assert results == [expected] * 24
 
 
+def test_a_huge_notebook_is_scanned_up_to_a_budget_and_says_so(tmp_path, monkeypatch):
+    from jupyter_containerize.analysis import secrets
+
+    monkeypatch.setattr(secrets, "MAX_LINES", 50)
+    path = _notebook(tmp_path / "huge.ipynb", [("x = 1\n" * 40, []), (f'KEY = "{AWS_ID}"', []),
+                                               ("y = 2\n" * 40, []), (f'OTHER = "{AWS_ID}"', [])])
+    analysis = _analyse(path)
+    assert [(f.cell, f.kind) for f in analysis.secrets] == [(3, "AWS Access Key")]
+    assert any("stopped after 50 lines" in w for w in analysis.warnings)
+
+
 # -- the build's gate ----------------------------------------------------------------------
 
 FINDINGS = [

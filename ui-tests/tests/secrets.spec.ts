@@ -22,8 +22,8 @@ test.describe('Containerize panel: possible secrets', () => {
     await expect(secrets).toBeVisible({ timeout: 60_000 });
     const rows = byTestId(secrets, 'jp-containerize-secret');
     await expect(rows).toHaveText([
-      'Possible secret: AWS Access Key, cell 2 line 2',
-      'Possible secret: AWS Access Key, Base64 High Entropy String, Secret Keyword, cell 2 line 3'
+      'Possible secret: AWS Access Key, cell 2 line 3',
+      'Possible secret: AWS Access Key, Base64 High Entropy String, Secret Keyword, cell 2 line 4'
     ]);
     await expect(sidebar).not.toContainText('AKIAIOSFODNN7EXAMPLE');
 
