@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
@@ -11,6 +12,7 @@ from ._version import __version__
 from .builds import HISTORY_MAX_BUILDS, HISTORY_MAX_DAYS, BuildManager
 from .engine import ContainerEngine
 from .engine.docker import DockerEngine
+from .redact import redact_logs
 from .routes import MAX_REQUEST_BYTES, setup_route_handlers
 from .settings import DEFAULT_BASE_IMAGE_TEMPLATE, DEFAULT_TAG_TEMPLATE, Settings, default_cache_dir
 from .store import JobStore, default_store_path
@@ -54,6 +56,8 @@ class ContainerizeApp(ExtensionApp):
         return str(default_store_path())
 
     def initialize_settings(self) -> None:
+        # the server's log and tornado's (handler exceptions) leave the core: redacted
+        redact_logs(self.log, self.serverapp.log, logging.getLogger("tornado.application"))
         settings = Settings(
             base_image_template=self.base_image_template, base_image=self.base_image,
             tag_template=self.tag_template, registry=self.registry, cache_dir=Path(self.cache_dir),

@@ -32,7 +32,7 @@ from .engine import ContainerEngine
 from .errors import BuildNotFound, Cancelled, Conflict, ContainerizeError
 from .models import BuildError, BuildEvent, BuildJob, BuildList, BuildRequest, BuildState, EventPage
 from .pipeline import build_image, check_request, push_image
-from .redact import redact
+from .redact import redact, redact_model
 from .settings import Settings
 from .store import JobStore
 
@@ -90,13 +90,6 @@ def _key(notebook: Path) -> Path:
         return notebook
 
 
-def _public_request(request: BuildRequest) -> BuildRequest:
-    """The request as stored and shown: a spec like ``pkg @ https://user:token@host/...``
-    keeps its place without its credentials."""
-    edits = request.edits.model_copy(update={"add": [redact(spec) for spec in request.edits.add]})
-    return request.model_copy(update={"edits": edits})
-
-
 class BuildManager:
     def __init__(self, *, root: Path, settings: Settings, engine_factory: Callable[[], ContainerEngine],
                  max_concurrent: int = 1, kernel_spec_manager=None, store: Optional[JobStore] = None,
@@ -148,7 +141,7 @@ class BuildManager:
         return self.settings
 
     def start(self, request: BuildRequest, notebook: Path, display_path: str) -> BuildJob:
-        job = BuildJob(id=uuid.uuid4().hex[:12], notebook=display_path, request=_public_request(request),
+        job = BuildJob(id=uuid.uuid4().hex[:12], notebook=display_path, request=request,
                        tag=request.tag, created=_now())
         live = self._track(job, notebook)
         live.work = lambda: self._run(live, request)
@@ -272,7 +265,7 @@ class BuildManager:
         self._finish(live, BuildState.succeeded, done)
 
     def _fail(self, live: _Live, message: str) -> None:
-        live.job.error = BuildError(phase=live.job.phase, message=redact(message), log_tail=list(live.log_tail))
+        live.job.error = BuildError(phase=live.job.phase, message=message, log_tail=list(live.log_tail))
         self._finish(live, BuildState.failed, message)
 
     def _finish(self, live: _Live, state: BuildState, message: str) -> None:
@@ -364,7 +357,9 @@ class BuildManager:
         return f"{message[:self.max_message_chars]}... [{cut} more characters cut]"
 
     def _save(self, live: _Live) -> None:
-        self.store.save(live.job)
+        """Jobs and events leave the core for the store redacted (a spec like
+        ``pkg @ https://user:token@host/...`` keeps its place without its credentials)."""
+        self.store.save(redact_model(live.job))
 
     def _emit(self, live: _Live, **fields) -> None:
         if "message" in fields:  # cut before redacting too: redacting a huge line takes long

@@ -27,6 +27,8 @@ class InvalidTag(InvalidRequest):
 class RequestTooLarge(ContainerizeError):
     status = 413
     reason = "Request body too large"
+class SecretsFound(InvalidRequest):
+    reason = "Possible secrets in the image"
 
 
 class PathOutsideRoot(ContainerizeError):

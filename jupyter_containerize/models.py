@@ -71,6 +71,16 @@ class DataFile(Model):
     large: bool = False
 
 
+class SecretFinding(Model):
+    """A possible credential in what the image ships (never its value nor its line's text)."""
+
+    path: str = Field(description="The notebook (as `Analysis.notebook`) or a file as the analysis lists it")
+    cell: Optional[int] = Field(default=None, description="1-based index among the notebook's cells (null: a file)")
+    output: bool = Field(default=False, description="Found in the cell's output, not in its source")
+    line: int = Field(description="1-based line in the cell's source or output, or in the file")
+    kind: str = Field(description="The detector's name for it, e.g. 'AWS Access Key', 'Secret Keyword'")
+
+
 class Analysis(Model):
     notebook: str
     python: PythonInfo
@@ -84,6 +94,11 @@ class Analysis(Model):
     )
     data_files: list[DataFile] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    secrets: list[SecretFinding] = Field(
+        default_factory=list,
+        description="Possible credentials in the notebook, its local modules and data files: a build refuses "
+        "them unless the request allows them or leaves their files out",
+    )
     kernel: Optional[str] = Field(
         default=None, description="Name of the kernel whose interpreter was inspected (null: one given by path)"
     )
@@ -192,6 +207,10 @@ class BuildRequest(Model):
     exclude_files: list[str] = Field(
         default_factory=list, max_length=10000,
         description="Local modules and data files (paths as the analysis lists them) left out of the build context",
+    )
+    allow_secrets: bool = Field(
+        default=False,
+        description="Build even when the analysis finds possible credentials in what the image ships",
     )
 
     @field_validator("base_image")

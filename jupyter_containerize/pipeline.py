@@ -20,6 +20,7 @@ from packaging.utils import canonicalize_name
 from .analysis import KernelEnvironment, analyze_notebook, inspect_interpreter, interpreter_for_kernel
 from .analysis.notebook import kernel_name as read_kernel_name
 from .analysis.notebook import read_notebook
+from .analysis.secrets import check_secrets
 from .engine import BuildProgress, ContainerEngine
 from .errors import Cancelled, NotebookNotFound, VerifyFailed
 from .image.context import ContextSpec, context_tar, labels_for, write_context
@@ -222,6 +223,7 @@ def build_image(
         reporter.log(f"left out of the image: {path}")
     for warning in analysis.warnings:
         reporter.log(f"warning: {warning}")
+    check_secrets(analysis, request.exclude_files, allow=request.allow_secrets, log=reporter.log)
     reporter.log(f"Python {environment.python_version}: "
                  + ", ".join(f"{r.name}=={r.version}" for r in analysis.requirements if r.version))
     _check(cancelled)

@@ -27,7 +27,7 @@ from .builds import BuildManager
 from .errors import ContainerizeError, InvalidRequest, NotFound, RequestTooLarge
 from .models import PHASES, AnalysisQuery, BuildListQuery, BuildRequest, EventsQuery, ServerInfo
 from .paths import relative_to_root, resolve_notebook
-from .redact import redact
+from .redact import redact, redact_model
 
 NAMESPACE = "containerize"
 MAX_WAIT_S = 30.0
@@ -64,7 +64,7 @@ class ContainerizeHandler(APIHandler):
             mapped = web.HTTPError(e.status, "%s", redact(str(e)), reason=e.reason)
         elif isinstance(e, ValidationError):
             message = "; ".join(f"{'.'.join(map(str, err['loc'])) or 'body'}: {err['msg']}" for err in e.errors())
-            mapped = web.HTTPError(400, "%s", message, reason="Bad request")
+            mapped = web.HTTPError(400, "%s", redact(message), reason="Bad request")
         else:
             trace = redact("".join(traceback.format_exception(e)))  # no credential in the log either
             self.log.error("Unexpected error in %s %s\n%s", self.request.method, self.request.path, trace)
@@ -91,8 +91,9 @@ class ContainerizeHandler(APIHandler):
         return model.model_validate({name: self.get_query_argument(name) for name in self.request.query_arguments})
 
     def reply(self, model: BaseModel, status: int = 200) -> None:
+        """Every reply leaves through here, its strings redacted (errors: above)."""
         self.set_status(status)
-        self.finish(model.model_dump_json())
+        self.finish(redact_model(model).model_dump_json())
 
     def body(self) -> dict:
         try:

@@ -29,6 +29,10 @@ export interface Analysis {
   notebook: string;
   python: PythonInfo;
   requirements?: Requirement[];
+  /**
+   * Possible credentials in the notebook, its local modules and data files: a build refuses them unless the request allows them or leaves their files out
+   */
+  secrets?: SecretFinding[];
   system_packages?: SystemPackage[];
   warnings?: string[];
 }
@@ -98,6 +102,33 @@ export interface Requirement {
   version?: string | null;
 }
 /**
+ * A possible credential in what the image ships (never its value nor its line's text).
+ *
+ * Model `SecretFinding` of jupyter_containerize/models.py.
+ */
+export interface SecretFinding {
+  /**
+   * 1-based index among the notebook's cells (null: a file)
+   */
+  cell?: number | null;
+  /**
+   * The detector's name for it, e.g. 'AWS Access Key', 'Secret Keyword'
+   */
+  kind: string;
+  /**
+   * 1-based line in the cell's source or output, or in the file
+   */
+  line: number;
+  /**
+   * Found in the cell's output, not in its source
+   */
+  output?: boolean;
+  /**
+   * The notebook (as `Analysis.notebook`) or a file as the analysis lists it
+   */
+  path: string;
+}
+/**
  * Model `SystemPackage` of jupyter_containerize/models.py.
  */
 export interface SystemPackage {
@@ -152,6 +183,10 @@ export interface BuildJob {
  * Model `BuildRequest` of jupyter_containerize/models.py.
  */
 export interface BuildRequest {
+  /**
+   * Build even when the analysis finds possible credentials in what the image ships
+   */
+  allow_secrets?: boolean;
   /**
    * Image reference [registry/]name[:tag][@sha256:...]
    */

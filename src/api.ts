@@ -26,6 +26,7 @@ export type {
   EventPage,
   PackageEdits,
   Requirement,
+  SecretFinding,
   ServerInfo
 } from './_models';
 

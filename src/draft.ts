@@ -3,7 +3,12 @@
  * the pure functions that turn them, with the analysis and the settings, into the rows the
  * panel shows and the `BuildRequest` it sends.
  */
-import type { Analysis, PackageEdits, StartBuildRequest } from './api';
+import type {
+  Analysis,
+  PackageEdits,
+  SecretFinding,
+  StartBuildRequest
+} from './api';
 import {
   checkReference,
   checkRegistry,
@@ -31,6 +36,8 @@ export interface IDraft {
   optional: Record<string, boolean>;
   /** Local modules and data files (paths as analysed) left out of the image. */
   excluded: string[];
+  /** The possible secrets (`secretKey`) the user chose to ship anyway. */
+  allowedSecrets?: string[];
   platform?: string;
   baseImage?: string;
   tag?: string;
@@ -91,7 +98,8 @@ export type FieldProblem =
   | 'tag-invalid'
   | 'tag-too-long'
   | 'registry-invalid'
-  | 'base-invalid';
+  | 'base-invalid'
+  | 'secrets-unconfirmed';
 
 export function checkPackageName(name: string): FieldProblem | null {
   if (!name.trim()) {
@@ -248,6 +256,95 @@ export function fileRows(analysis: Analysis | null, draft: IDraft): IFileRow[] {
   ];
 }
 
+/** A finding's identity: its place and kind (a new or moved secret needs a new confirmation). */
+export function secretKey(finding: SecretFinding): string {
+  return [
+    finding.path,
+    finding.cell ?? '',
+    finding.output ? 'output' : '',
+    finding.line,
+    finding.kind
+  ].join('|');
+}
+
+/** One place where the analysis found possible secrets. */
+export interface ISecretRow {
+  path: string;
+  /** The notebook's cell (null: a local module or data file). */
+  cell: number | null;
+  /** In the cell's output rather than its source. */
+  output: boolean;
+  line: number;
+  /** The detectors' names for it, e.g. 'AWS Access Key'. */
+  kinds: string[];
+  /** The local module or data file (as analysed) holding it; null: the notebook itself. */
+  file: string | null;
+  /** Its file is left out of the image. */
+  excluded: boolean;
+}
+
+function holder(finding: SecretFinding, files: IFileRow[]): IFileRow | null {
+  if (finding.cell !== null && finding.cell !== undefined) {
+    return null;
+  }
+  return (
+    files.find(
+      file =>
+        finding.path === file.path || finding.path.startsWith(`${file.path}/`)
+    ) ?? null
+  );
+}
+
+/** The analysis' findings, one row per place. */
+export function secretRows(
+  analysis: Analysis | null,
+  draft: IDraft
+): ISecretRow[] {
+  const files = fileRows(analysis, draft);
+  const rows = new Map<string, ISecretRow>();
+  for (const finding of analysis?.secrets ?? []) {
+    const place = secretKey({ ...finding, kind: '' });
+    let row = rows.get(place);
+    if (!row) {
+      const file = holder(finding, files);
+      row = {
+        path: finding.path,
+        cell: finding.cell ?? null,
+        output: !!finding.output,
+        line: finding.line,
+        kinds: [],
+        file: file?.path ?? null,
+        excluded: !!file && !file.included
+      };
+      rows.set(place, row);
+    }
+    if (!row.kinds.includes(finding.kind)) {
+      row.kinds.push(finding.kind);
+    }
+  }
+  return [...rows.values()];
+}
+
+/** The keys of the findings the image would still ship (their files not left out). */
+export function pendingSecrets(
+  analysis: Analysis | null,
+  draft: IDraft
+): string[] {
+  const files = fileRows(analysis, draft);
+  return (analysis?.secrets ?? [])
+    .filter(finding => holder(finding, files)?.included ?? true)
+    .map(secretKey);
+}
+
+/** True when every finding the image would ship was confirmed by the user. */
+export function secretsAllowed(
+  analysis: Analysis | null,
+  draft: IDraft
+): boolean {
+  const allowed = new Set(draft.allowedSecrets ?? []);
+  return pendingSecrets(analysis, draft).every(key => allowed.has(key));
+}
+
 /** The image fields as the panel shows them: the user's values over the defaults. */
 export interface IImageFields {
   platform: string;
@@ -279,6 +376,8 @@ export interface IDraftProblems {
   baseImage: FieldProblem | null;
   /** Packages whose name or version can't be used, by row name. */
   packages: Record<string, FieldProblem>;
+  /** Possible secrets the image would ship, not confirmed. */
+  secrets: FieldProblem | null;
 }
 
 export function hasProblems(problems: IDraftProblems): boolean {
@@ -286,6 +385,7 @@ export function hasProblems(problems: IDraftProblems): boolean {
     !!problems.tag ||
     !!problems.registry ||
     !!problems.baseImage ||
+    !!problems.secrets ||
     Object.keys(problems.packages).length > 0
   );
 }
@@ -346,7 +446,8 @@ export function buildRequest(
       )
         ? 'base-invalid'
         : null,
-    packages
+    packages,
+    secrets: secretsAllowed(analysis, draft) ? null : 'secrets-unconfirmed'
   };
   const request: StartBuildRequest = {
     path,
@@ -367,6 +468,9 @@ export function buildRequest(
   if (fields.baseImage.trim()) {
     request.base_image = fields.baseImage.trim();
   }
+  if (pendingSecrets(analysis, draft).length > 0 && !problems.secrets) {
+    request.allow_secrets = true;
+  }
   return { request, problems };
 }
 
@@ -377,7 +481,8 @@ export function editCount(draft: IDraft): number {
     draft.removed.length +
     Object.values(draft.versions).filter(v => v.trim()).length +
     Object.keys(draft.optional).length +
-    draft.excluded.length
+    draft.excluded.length +
+    (draft.allowedSecrets?.length ? 1 : 0)
   );
 }
 

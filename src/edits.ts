@@ -9,7 +9,8 @@ import {
   IImageFields,
   checkPackageName,
   checkVersion,
-  normaliseName
+  normaliseName,
+  secretKey
 } from './draft';
 
 function analysed(analysis: Analysis | null, name: string) {
@@ -125,6 +126,23 @@ export function setFileIncluded(
 ): IDraft {
   const excluded = (draft.excluded ?? []).filter(p => p !== path);
   return { ...draft, excluded: included ? excluded : [...excluded, path] };
+}
+
+/**
+ * Ship the possible secrets the analysis found ("Include anyway"), or not. The confirmation
+ * covers these findings only: a new or moved one needs another.
+ */
+export function setSecretsAllowed(
+  draft: IDraft,
+  analysis: Analysis | null,
+  allowed: boolean
+): IDraft {
+  const next: IDraft = { ...draft };
+  delete next.allowedSecrets;
+  if (allowed) {
+    next.allowedSecrets = (analysis?.secrets ?? []).map(secretKey);
+  }
+  return next;
 }
 
 /** Set an image field (platform, tag...); undefined goes back to the default. */

@@ -21,9 +21,13 @@ import {
   IDraftDefaults,
   IDraftProblems,
   IImageFields,
+  ISecretRow,
   buildRequest,
   hasProblems,
-  imageFields
+  imageFields,
+  pendingSecrets,
+  secretRows,
+  secretsAllowed
 } from './draft';
 import { DraftStore, IDraftState } from './drafts';
 import * as edits from './edits';
@@ -148,6 +152,18 @@ export class ContainerizeModel {
   /** The image fields as shown: the user's values over the defaults. */
   get fields(): IImageFields {
     return imageFields(this._path ?? '', this.draft, this.draftDefaults);
+  }
+  /** Where the analysis found possible secrets, with their files' choices. */
+  get secrets(): ISecretRow[] {
+    return secretRows(this._analysis, this.draft);
+  }
+  /** True when the image would ship possible secrets (their files not left out). */
+  get secretsPending(): boolean {
+    return pendingSecrets(this._analysis, this.draft).length > 0;
+  }
+  /** True when the user chose to ship the possible secrets anyway. */
+  get secretsAllowed(): boolean {
+    return this.secretsPending && secretsAllowed(this._analysis, this.draft);
   }
   /** The base image the server uses when the field is left empty. */
   get defaultBaseImage(): string {
@@ -304,6 +320,13 @@ export class ContainerizeModel {
   /** Copy a local module or data file into the image, or leave it out. */
   setFileIncluded(path: string, included: boolean): void {
     this._setDraft(edits.setFileIncluded(this.draft, path, included));
+  }
+
+  /** Ship the possible secrets anyway ("Include anyway"), or not. */
+  setSecretsAllowed(allowed: boolean): void {
+    this._setDraft(
+      edits.setSecretsAllowed(this.draft, this._analysis, allowed)
+    );
   }
 
   /** Set an image field (platform, tag...); undefined goes back to the default. */

@@ -1,7 +1,9 @@
 """No credential reaches an image, its history or labels, the job store, the events or the
 server log. A secret is planted in the pip index URL (PIP_EXTRA_INDEX_URL with a token, pointing at
 a local mirror of the wheel cache served by ``python -m http.server``: a real lock and wheel
-download use it) and in the registry password (a real push)."""
+download use it), in the registry password (a real push) and in install lines of the notebook
+(the analysis warns about them with the line, and finds them as possible secrets: the build
+allows them, so they are in the image's notebook, but nowhere else)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from .registry import PASSWORD, free_port, login, registry, wait_for_port  # noq
 pytestmark = pytest.mark.engine
 
 INDEX_SECRET = "IdxT0ken-5e3c9a1f"
+NOTEBOOK_SECRET = "NbT0ken-7c1d2e4b"
 
 
 @pytest.fixture
@@ -62,8 +65,8 @@ def jp_server_config(jp_server_config, tmp_path, store_path):
     }
 
 
-def _grep(blob: bytes, where: str) -> None:
-    for secret in (INDEX_SECRET, PASSWORD):
+def _grep(blob: bytes, where: str, *more: str) -> None:
+    for secret in (INDEX_SECRET, PASSWORD, *more):
         assert secret.encode() not in blob, f"{secret} leaked into {where}"
 
 
@@ -73,7 +76,14 @@ async def test_secrets_never_leak(engine, registry, mirror, jp_fetch, jp_root_di
     monkeypatch.setenv("PIP_EXTRA_INDEX_URL", mirror)  # PyPI stays the main index
     monkeypatch.setenv("DOCKER_CONFIG", str(registry.docker_config))
     login(registry)
-    write_notebook(jp_root_dir / "secret.ipynb", "import six\nprint(six.__version__)")
+    write_notebook(jp_root_dir / "secret.ipynb", "import six\nprint(six.__version__)",
+                   # install lines the analysis warns about (with the line), never run by verify
+                   f"if False:\n    %pip install git+https://user:{NOTEBOOK_SECRET}@127.0.0.1:1/x.git\n"
+                   f"    %pip install https://127.0.0.1:1/pkgs/six.whl?token={NOTEBOOK_SECRET}")
+    analysis = (await jp_fetch("containerize", "analysis", params={"path": "secret.ipynb"})).body
+    _grep(analysis, "GET analysis", NOTEBOOK_SECRET)
+    assert b"six.whl?token=***" in analysis
+    assert json.loads(analysis)["secrets"], "the credential in the notebook is not found"
     tag = f"{registry.host}/team/secret:1"
     # a spec holding a URL with a token is refused before a job exists, without echoing it
     with pytest.raises(HTTPClientError) as refused:
@@ -85,21 +95,26 @@ async def test_secrets_never_leak(engine, registry, mirror, jp_fetch, jp_root_di
     _grep(caplog.text.encode(), "the server log")
 
     response = await jp_fetch("containerize", "builds", method="POST", body=json.dumps(
-        {"path": "secret.ipynb", "tag": tag, "push": True, "verify": True}))
+        {"path": "secret.ipynb", "tag": tag, "push": True, "verify": True, "allow_secrets": True}))
     job_id = json.loads(response.body)["id"]
     events = await follow_events(jp_fetch, job_id)
     job = (await jp_fetch("containerize", "builds", job_id)).body
     listing = (await jp_fetch("containerize", "builds")).body
-    _grep(json.dumps(events).encode() + job + listing, "the events or the job")
+    _grep(json.dumps(events).encode() + job + listing, "the events or the job", NOTEBOOK_SECRET)
+    _grep(caplog.text.encode(), "the server log", NOTEBOOK_SECRET)
+    for path in store_path.parent.iterdir():  # the SQLite file and its WAL
+        _grep(path.read_bytes(), path.name, NOTEBOOK_SECRET)
     state = json.loads(job)
     assert state["state"] == "succeeded", state["error"]
     assert list((tmp_path / "cold-cache" / "wheels").glob("*.whl")), "pip never ran with the planted index"
     assert state["result"]["digest"].startswith(f"{registry.host}/team/secret@sha256:")
 
-    _grep(json.dumps(events).encode(), "the events")
-    _grep(caplog.text.encode(), "the server log")
+    _grep(json.dumps(events).encode(), "the events", NOTEBOOK_SECRET)
+    assert any("six.whl?token=***" in e["message"] for e in events), "the analysis warnings are not in the events"
+    assert any("possible secret(s), as allowed" in e["message"] for e in events)
+    _grep(caplog.text.encode(), "the server log", NOTEBOOK_SECRET)
     for path in store_path.parent.iterdir():
-        _grep(path.read_bytes(), path.name)
+        _grep(path.read_bytes(), path.name, NOTEBOOK_SECRET)
     saved = subprocess.run(["docker", "save", tag], capture_output=True, check=True).stdout
     _grep(saved, "docker save")
     env_images = {e["message"].split("environment image ")[-1] for e in events if "environment image " in e["message"]}

@@ -2,7 +2,8 @@
 
 Order of work: cells -> facts (imports, calls, magics) -> local code (analysed
 recursively) -> import mapping -> magics and shell lines -> implied-need rules ->
-system packages -> data files -> guesses checked against the index -> warnings."""
+system packages -> data files -> guesses checked against the index -> warnings -> secrets
+in what the image ships."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from .mapping import Mapper
 from .requirements import Needs
 from .rules import Context, apply_rules
 from .rules import reason as rule_reason
+from .secrets import find_secrets
 from .shell_needs import MagicNeeds
 from .system import SystemRules
 from .tables import load
@@ -50,7 +52,10 @@ def analyze_notebook(
     session = _Session(path, environment, root, index if index is not None else default_index())
     session.files_large = large_file_bytes
     session.run(notebook)
-    return session.result()
+    analysis = session.result()
+    warnings = list(analysis.warnings)
+    found = find_secrets(notebook, analysis.notebook, session.base, analysis, warnings)
+    return analysis.model_copy(update={"secrets": found, "warnings": warnings})
 
 
 class _Session(MagicNeeds):

@@ -32,6 +32,12 @@ def format_analysis_table(analysis: Analysis) -> str:
         )
     if analysis.warnings:
         out += ["", f"Warnings ({len(analysis.warnings)})"] + [f"  ! {w}" for w in analysis.warnings]
+    if analysis.secrets:
+        from .secrets import place_of
+
+        out += ["", f"Possible secrets ({len(analysis.secrets)}): a build refuses them unless they are removed, "
+                "their files left out (--exclude) or they are allowed (--allow-secrets)"]
+        out += _table(["where", "kind"], [[place_of(f), f.kind] for f in analysis.secrets])
     return "\n".join(out) + "\n"
 
 

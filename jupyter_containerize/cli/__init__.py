@@ -1,7 +1,7 @@
 """``jupyter containerize``: the same core as the server, from a terminal.
 
 Each subcommand is a module of this package with ``register(subparsers)`` and
-``run(args) -> int``; errors print their cause on stderr and exit with status 1
+``run(args) -> int``; errors print their cause (redacted) on stderr and exit with status 1
 (argparse exits with 2 for bad arguments).
 """
 
@@ -12,6 +12,7 @@ import sys
 
 from .._version import __version__
 from ..errors import ContainerizeError
+from ..redact import redact
 from . import analyze, build, inspect, lock, run, schedule
 
 COMMANDS = (analyze, lock, build, run, inspect, schedule)
@@ -32,7 +33,7 @@ def main(argv=None) -> int:
     try:
         return args.run(args)
     except ContainerizeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

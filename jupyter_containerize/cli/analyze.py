@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import analysed, environment_args
+from .common import analysed, environment_args, print_model, print_text
 
 
 def register(subparsers) -> None:
@@ -19,5 +19,8 @@ def run(args) -> int:
     from ..analysis import format_analysis_table
 
     _, _, analysis = analysed(args)
-    print(analysis.model_dump_json(indent=2) if args.json else format_analysis_table(analysis))
+    if args.json:
+        print_model(analysis, indent=2)
+    else:
+        print_text(format_analysis_table(analysis))
     return 0

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import ConsoleReporter, analysed, edits_from, environment_args, image_args, lock_args, root_for, settings_from
+from .common import (
+    ConsoleReporter,
+    analysed,
+    edits_from,
+    environment_args,
+    image_args,
+    lock_args,
+    print_model,
+    print_text,
+    root_for,
+    settings_from,
+)
 
 
 def register(subparsers) -> None:
@@ -38,24 +49,27 @@ def run_build(args) -> int:
     notebook = args.notebook.resolve()
     request = BuildRequest(path=str(notebook), tag=args.tag, base_image=args.base, python=args.python,
                            kernel=args.kernel, platform=args.platform, edits=edits_from(args),
-                           verify=args.verify, push=args.push, exclude_files=args.exclude)
+                           verify=args.verify, push=args.push, exclude_files=args.exclude,
+                           allow_secrets=args.allow_secrets)
     result = pipeline.containerize(request, notebook, root=root_for(notebook), settings=settings_from(args),
                                    engine=DockerEngine(), reporter=ConsoleReporter())
     if args.json:
-        print(result.model_dump_json())
+        print_model(result)
     else:
-        print(f"Built {result.tag} ({result.size / 1e6:.0f} MB) in {result.duration_s:.1f}s")
+        print_text(f"Built {result.tag} ({result.size / 1e6:.0f} MB) in {result.duration_s:.1f}s")
         if result.digest:
-            print(f"Pushed {result.digest}")
-        print(f'Run it: mkdir -p out && docker run --rm -v "$PWD/out:/out" {result.tag}')
+            print_text(f"Pushed {result.digest}")
+        print_text(f'Run it: mkdir -p out && docker run --rm -v "$PWD/out:/out" {result.tag}')
     return 0
 
 
 def run_export(args) -> int:
     from .. import pipeline
+    from ..analysis.secrets import check_secrets
 
     settings = settings_from(args)
     notebook, environment, analysis = analysed(args)
+    check_secrets(analysis, args.exclude, allow=args.allow_secrets, log=ConsoleReporter().log)
     analysis = pipeline.without_files(analysis, args.exclude)
     the_lock = pipeline.lock(analysis, environment, settings, platform=args.platform, edits=edits_from(args))
     prepared = pipeline.prepare_context(notebook, analysis, the_lock, settings, args.output.resolve(),

@@ -7,23 +7,34 @@ import sys
 from pathlib import Path
 
 from ..models import PackageEdits
+from ..redact import redact, redact_model
 from ..settings import DEFAULT_BASE_IMAGE_TEMPLATE, DEFAULT_TAG_TEMPLATE, Settings
 
 
+def print_model(model, *, indent=None) -> None:
+    """A model as JSON on stdout, redacted: every subcommand's ``--json`` prints through here."""
+    print(redact_model(model).model_dump_json(indent=indent))
+
+
+def print_text(text: str, stream=None) -> None:
+    """Text for the user (tables, warnings, the lock), redacted."""
+    print(redact(text), file=stream or sys.stdout, flush=True)
+
+
 class ConsoleReporter:
-    """Progress on stderr, so that stdout carries only the result."""
+    """Progress on stderr (redacted), so that stdout carries only the result."""
 
     def __init__(self, stream=None):
         self.stream = stream or sys.stderr
 
     def phase(self, name: str, message: str) -> None:
-        print(f"==> [{name}] {message}", file=self.stream, flush=True)
+        print_text(f"==> [{name}] {message}", self.stream)
 
     def log(self, message: str) -> None:
-        print(f"    {message}", file=self.stream, flush=True)
+        print_text(f"    {message}", self.stream)
 
     def progress(self, step: int, steps: int, percent: float, message: str) -> None:
-        print(f"    {message}", file=self.stream, flush=True)
+        print_text(f"    {message}", self.stream)
 
 
 def environment_args(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +58,8 @@ def image_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--registry", default="", help="registry prefix for the default tag")
     parser.add_argument("--exclude", action="append", default=[], metavar="PATH",
                         help="leave a local module or data file (as `analyze` lists it) out of the image")
+    parser.add_argument("--allow-secrets", action="store_true",
+                        help="build even when the analysis finds possible secrets in what the image ships")
 
 
 def settings_from(args) -> Settings:

@@ -16,6 +16,7 @@ def run(args) -> int:
     from ..engine.docker import DockerEngine
     from ..errors import NotFound
     from ..share.inspect import describe_image, format_description
+    from .common import print_model, print_text
 
     engine = DockerEngine()
     engine.ping()
@@ -25,7 +26,7 @@ def run(args) -> int:
             raise NotFound(f"{args.image} carries no SBOM (built before SBOMs were added)")
         print(engine.read_file(args.image, description.sbom_path).decode(), end="")
     elif args.json:
-        print(description.model_dump_json(indent=2))
+        print_model(description, indent=2)
     else:
-        print(format_description(description))
+        print_text(format_description(description))
     return 0

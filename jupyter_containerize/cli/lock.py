@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .common import analysed, edits_from, environment_args, lock_args, settings_from
+from .common import analysed, edits_from, environment_args, lock_args, print_text, settings_from
 
 
 def register(subparsers) -> None:
@@ -21,13 +21,14 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from .. import pipeline
     from ..lock import render_lock
+    from ..redact import redact
 
     _, environment, analysis = analysed(args)
     the_lock = pipeline.lock(analysis, environment, settings_from(args), platform=args.platform,
                              edits=edits_from(args))
     for warning in the_lock.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    text = render_lock(the_lock)
+        print_text(f"warning: {warning}", sys.stderr)
+    text = redact(render_lock(the_lock))
     if args.output:
         args.output.write_text(text)
     else:

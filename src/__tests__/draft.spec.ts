@@ -11,6 +11,8 @@ import {
   hasProblems,
   packageEdits,
   packageRows,
+  pendingSecrets,
+  secretRows,
   specFor
 } from '../draft';
 
@@ -292,5 +294,43 @@ describe('build request', () => {
     expect(
       bad({ versions: { pandas: 'x x' }, removed: ['pandas'] }).packages
     ).toEqual({});
+  });
+
+  it('leaves out the secrets of a file with its folder, not with a name prefix', () => {
+    const leaky: Analysis = {
+      ...analysis,
+      data_files: [
+        { path: 'con', size: 1 },
+        { path: 'conf', size: 1 }
+      ],
+      secrets: [
+        { path: 'conf/a.ini', line: 1, kind: 'Secret Keyword' },
+        { path: 'con', line: 2, kind: 'Secret Keyword' }
+      ]
+    };
+    expect(secretRows(leaky, draft({})).map(row => row.file)).toEqual([
+      'conf',
+      'con'
+    ]);
+    expect(pendingSecrets(leaky, draft({ excluded: ['con'] }))).toEqual([
+      'conf/a.ini|||1|Secret Keyword'
+    ]);
+    expect(pendingSecrets(leaky, draft({ excluded: ['conf'] }))).toEqual([
+      'con|||2|Secret Keyword'
+    ]);
+    const confirmed = draft({
+      allowedSecrets: ['conf/a.ini|||1|Secret Keyword']
+    });
+    expect(
+      buildRequest(path, leaky, confirmed, EMPTY_DEFAULTS).problems.secrets
+    ).toBe('secrets-unconfirmed');
+    const both = draft({
+      excluded: ['con'],
+      allowedSecrets: ['conf/a.ini|||1|Secret Keyword']
+    });
+    const built = buildRequest(path, leaky, both, EMPTY_DEFAULTS);
+    expect(built.problems.secrets).toBeNull();
+    expect(built.request.allow_secrets).toBe(true);
+    expect(editCount(both)).toBe(2);
   });
 });

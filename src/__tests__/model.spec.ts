@@ -34,6 +34,7 @@ function serve(routes: {
   pages?: EventPage[];
   final?: BuildJob;
   started?: BuildJob;
+  analysis?: Analysis;
 }) {
   const pages = [...(routes.pages ?? [])];
   request.mockImplementation(async (endPoint = '', init?: RequestInit) => {
@@ -41,7 +42,7 @@ function serve(routes: {
       return info as any;
     }
     if (endPoint.startsWith('analysis')) {
-      return analysis as any;
+      return (routes.analysis ?? analysis) as any;
     }
     if (
       endPoint.startsWith('builds?') ||
@@ -383,6 +384,75 @@ describe('ContainerizeModel edits and image fields', () => {
     expect(request.mock.calls.some(c => c[1]?.method === 'POST')).toBe(false);
     model.setOption('tag', undefined); // back to the default
     expect(model.canBuild).toBe(true);
+  });
+
+  describe('possible secrets', () => {
+    const leaky: Analysis = {
+      ...analysis,
+      local_modules: ['helpers.py'],
+      data_files: [{ path: 'conf', size: 120 }],
+      secrets: [
+        { path: 'x.ipynb', cell: 3, line: 2, kind: 'AWS Access Key' },
+        { path: 'x.ipynb', cell: 3, line: 2, kind: 'Secret Keyword' },
+        { path: 'conf/settings.ini', line: 3, kind: 'Secret Keyword' }
+      ]
+    };
+
+    it('refuses a build until "Include anyway", then sends allow_secrets', async () => {
+      serve({ started: job(), pages: [], analysis: leaky });
+      const model = new ContainerizeModel();
+      await model.setNotebook('examples/x.ipynb');
+      expect(model.secrets.map(row => [row.cell, row.line, row.kinds])).toEqual(
+        [
+          [3, 2, ['AWS Access Key', 'Secret Keyword']],
+          [null, 3, ['Secret Keyword']]
+        ]
+      );
+      expect(model.secrets[1].file).toBe('conf');
+      expect(model.secretsPending).toBe(true);
+      expect(model.request.problems.secrets).toBe('secrets-unconfirmed');
+      expect(model.canBuild).toBe(false);
+      expect(await model.build()).toBeNull();
+      expect(request.mock.calls.some(c => c[1]?.method === 'POST')).toBe(false);
+
+      model.setSecretsAllowed(true);
+      expect(model.secretsAllowed).toBe(true);
+      expect(model.canBuild).toBe(true);
+      await model.build();
+      expect(posted().allow_secrets).toBe(true);
+      model.dispose();
+    });
+
+    it("leaving the file out clears its findings, not the notebook's", async () => {
+      serve({ analysis: leaky });
+      const model = new ContainerizeModel();
+      await model.setNotebook('examples/x.ipynb');
+      model.setFileIncluded('conf', false);
+      expect(model.secrets[1].excluded).toBe(true);
+      expect(model.canBuild).toBe(false); // cell 3 still ships its key
+
+      serve({ analysis: { ...leaky, secrets: leaky.secrets!.slice(2) } });
+      await model.setNotebook('other.ipynb');
+      model.setFileIncluded('conf', false);
+      expect(model.secretsPending).toBe(false);
+      expect(model.canBuild).toBe(true);
+      expect(model.request.request.allow_secrets).toBeUndefined();
+      expect(model.request.request.exclude_files).toEqual(['conf']);
+    });
+
+    it('asks again when the analysis finds a new secret', async () => {
+      serve({ analysis: { ...leaky, secrets: leaky.secrets!.slice(0, 1) } });
+      const model = new ContainerizeModel();
+      await model.setNotebook('examples/x.ipynb');
+      model.setSecretsAllowed(true);
+      expect(model.canBuild).toBe(true);
+      serve({ analysis: leaky });
+      await model.refreshAnalysis();
+      expect(model.secretsAllowed).toBe(false);
+      expect(model.canBuild).toBe(false);
+      model.setSecretsAllowed(false);
+      expect(model.draft.allowedSecrets).toBeUndefined();
+    });
   });
 
   it('keeps each notebook its own edits, settings as defaults', async () => {

@@ -6,6 +6,7 @@ import { hasProblems } from '../draft';
 import type { ContainerizeModel } from '../model';
 import { humanDuration, jobSeconds } from './format';
 import { LogView } from './log';
+import { problemText } from './problems';
 import { ErrorView, ResultView } from './result';
 import { Stepper, failureTitle, phaseLabel } from './stepper';
 
@@ -27,7 +28,9 @@ export function BuildSection({
   const job = model.job;
   const active = model.building;
   const state = job?.state ?? (active ? 'queued' : null);
-  const blocked = hasProblems(model.request.problems);
+  const problems = model.request.problems;
+  const blocked = hasProblems(problems);
+  const secretsBlock = !!problems.secrets && !active;
 
   return (
     <section
@@ -41,9 +44,11 @@ export function BuildSection({
           data-testid="jp-containerize-build-button"
           disabled={!model.canBuild}
           title={
-            blocked
-              ? trans.__('Fix the fields marked in red first')
-              : trans.__('Build the image with the choices above')
+            problems.secrets
+              ? problemText(problems.secrets, trans)
+              : blocked
+                ? trans.__('Fix the fields marked in red first')
+                : trans.__('Build the image with the choices above')
           }
           onClick={() => void model.build()}
         >
@@ -64,6 +69,15 @@ export function BuildSection({
         )}
         {job && <Elapsed model={model} trans={trans} />}
       </div>
+
+      {secretsBlock && (
+        <p
+          className="jp-containerize-note jp-mod-warn"
+          data-testid="jp-containerize-build-blocked"
+        >
+          {problemText(problems.secrets!, trans)}
+        </p>
+      )}
 
       {model.buildError && (
         <p

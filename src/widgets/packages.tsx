@@ -7,6 +7,7 @@ import { editCount, fileRows, packageRows } from '../draft';
 import type { ContainerizeModel } from '../model';
 import { humanSize } from './format';
 import { problemText, sourceHelp, sourceLabel } from './problems';
+import { SecretsList } from './secrets';
 
 export interface IPackagesProps {
   model: ContainerizeModel;
@@ -96,6 +97,7 @@ export function PackagesSection({ model, trans }: IPackagesProps): JSX.Element {
         </p>
       )}
       <FilesList model={model} trans={trans} />
+      <SecretsList model={model} trans={trans} />
     </section>
   );
 }

@@ -32,6 +32,10 @@ export function problemText(
       return trans.__(
         'Not a valid image reference, e.g. python:3.11-slim or registry.example/team/python:3.11.'
       );
+    case 'secrets-unconfirmed':
+      return trans.__(
+        'Possible secrets would be copied into the image: remove them, leave their files out, or check "Include anyway".'
+      );
   }
 }
 
