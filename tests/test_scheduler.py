@@ -13,7 +13,9 @@ import time
 
 import pytest
 
-pytest.importorskip("jupyter_scheduler")
+from .required import import_or_fail
+
+import_or_fail("jupyter_scheduler", 'pip install -e ".[test]"')
 
 from .runner_notebooks import build_with_cli, outputs, write_jobs_notebook  # noqa: E402
 

@@ -16,6 +16,8 @@ from jupyter_containerize.analysis import kernel as K
 from jupyter_containerize.analysis.kernel import inspect_interpreter, interpreter_for_kernel
 from jupyter_containerize.errors import InterpreterError, KernelNotFound
 
+from ..required import missing
+
 
 def _fake_dist(site: Path, name: str, version: str, files: dict[str, str], extra_meta: str = "") -> None:
     """An installed distribution as pip leaves it: files plus a dist-info with RECORD."""
@@ -41,7 +43,7 @@ def venv(tmp_path_factory):
         capture_output=True, text=True,
     )
     if done.returncode != 0:
-        pytest.skip(f"cannot install test packages into a venv: {done.stderr[-300:]}")
+        missing(f"cannot install test packages into a venv: {done.stderr[-300:]}")
     site = Path(subprocess.check_output(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
     # two distributions sharing the implicit namespace package "acme"
@@ -212,7 +214,7 @@ def _other_python():
 def test_a_different_python_kernel_reports_its_own_stdlib(cache, tmp_path):
     found = _other_python()
     if found is None:
-        pytest.skip("no interpreter of another Python version on this machine")
+        missing("no interpreter of another Python version on this machine (python3.X on PATH or a pyenv version)")
     path, minor = found
     env = inspect_interpreter(path, cache_dir=cache)
     assert env.python_version.startswith(f"3.{minor}.")
