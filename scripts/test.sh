@@ -13,6 +13,9 @@ status=0
 echo "==> ruff (Python lint)"
 python3 -m ruff check . || status=1
 
+echo "==> frontend lint (eslint, prettier, stylelint)"
+jlpm lint:check || status=1
+
 echo "==> pytest"
 python3 -m pytest -q -p no:cacheprovider tests || status=1
 

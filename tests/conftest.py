@@ -13,6 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from .required import missing
+
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,12 +38,10 @@ def engine_ready() -> str | None:
 @pytest.fixture(scope="session")
 def engine():
     """The real Docker engine. CI sets CONTAINERIZE_REQUIRE_ENGINE=1 so that a missing
-    engine fails the run instead of skipping the tests that need it."""
+    engine fails the run instead of skipping the tests that need it (see required.py)."""
     problem = engine_ready()
     if problem:
-        if os.environ.get("CONTAINERIZE_REQUIRE_ENGINE") == "1":
-            pytest.fail(f"The Docker engine or base image {BASE_IMAGE} is not ready: {problem}")
-        pytest.skip(f"no Docker engine / base image: {problem}")
+        missing(f"The Docker engine or base image {BASE_IMAGE} is not ready: {problem}")
     from jupyter_containerize.engine.docker import DockerEngine
 
     return DockerEngine()

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from .required import missing
+
 USER = "pusher"
 PASSWORD = "Reg1stryS3cret-d4b1e7"  # planted: must never appear in images, logs or the store
 
@@ -47,8 +49,10 @@ def wait_for_port(port: int, tries: int = 100) -> bool:
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):
-    if not shutil.which("docker-registry") or not shutil.which("htpasswd"):
-        pytest.skip("docker-registry / htpasswd not installed (apt-get install docker-registry apache2-utils)")
+    absent = [tool for tool in ("docker-registry", "htpasswd") if not shutil.which(tool)]
+    if absent:
+        missing(f"{' and '.join(absent)} not installed (apt-get install docker-registry apache2-utils, "
+                "as scripts/setup.sh does)")
     tmp = tmp_path_factory.mktemp("registry")
     htpasswd = subprocess.run(["htpasswd", "-Bbn", USER, PASSWORD], capture_output=True, text=True, check=True)
     (tmp / "htpasswd").write_text(htpasswd.stdout)

@@ -101,12 +101,23 @@ def test_engine_cancel_stops_the_build_and_tags_nothing(engine):
     cancelled = threading.Event()
     tag = "containerize-test/cancel:1"
     threading.Timer(3.0, cancelled.set).start()
-    started = time.monotonic()
+    label = f"containerize-test.cancel={time.time_ns()}"  # the step's container carries it
+    since = int(time.time()) - 1
     with pytest.raises(Cancelled):
-        engine.build(_context(f"FROM {BASE_IMAGE}\nRUN echo {time.time_ns()} && sleep 120\n"), tag, labels={},
+        engine.build(_context(f"FROM {BASE_IMAGE}\nLABEL {label}\nRUN sleep 120\n"), tag, labels={},
                      on_progress=lambda p: None, cancelled=cancelled)
-    assert time.monotonic() - started < 30
     assert subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode != 0
+    # the running step was killed, not waited out (its container would then exit with 0)
+    import docker
+
+    client = docker.APIClient()
+    try:
+        exits = [e["Actor"]["Attributes"].get("exitCode") for e in client.events(
+            since=since, until=int(time.time()) + 2, decode=True,
+            filters={"type": "container", "event": "die", "label": label})]
+    finally:
+        client.close()
+    assert exits == ["137"], exits  # SIGKILL
 
 
 def test_engine_reports_a_failing_step(engine):

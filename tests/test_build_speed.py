@@ -39,12 +39,16 @@ def test_uv_installs_offline_in_the_builder_stage_only(tmp_path):
 def test_uv_binary_only_for_the_host_architecture():
     import platform
 
+    from uv import find_uv_bin  # uv is a dependency of the package
+
     native = {"x86_64": "linux/amd64", "aarch64": "linux/arm64"}.get(platform.machine())
+    if native is None:  # a host uv can run in neither target
+        assert uv_binary("linux/amd64") is None and uv_binary("linux/arm64") is None
+        return
     other = "linux/arm64" if native == "linux/amd64" else "linux/amd64"
     assert uv_binary(other) is None
-    if native:
-        found = uv_binary(native)
-        assert found is None or os.access(found, os.X_OK)
+    found = uv_binary(native)
+    assert found == Path(find_uv_bin()) and os.access(found, os.X_OK)
 
 
 def _cli(*args: str, cache_dir, base: str = BASE_IMAGE) -> subprocess.CompletedProcess:

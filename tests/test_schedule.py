@@ -12,7 +12,9 @@ from jupyter_containerize.cli import main
 from jupyter_containerize.errors import InvalidRequest
 from jupyter_containerize.schedule import ScheduleSpec, cronjob_manifest, crontab_line, job_manifest, to_yaml, validate_cron
 
-kubernetes_validate = pytest.importorskip("kubernetes_validate")
+from .required import import_or_fail
+
+kubernetes_validate = import_or_fail("kubernetes_validate", 'pip install -e ".[test]"')
 K8S = "1.30"  # timeZone is stable since 1.27
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import pytest
+from .required import import_or_fail
 
-pytest.importorskip("jupyter_scheduler")
+import_or_fail("jupyter_scheduler", 'pip install -e ".[test]"')
 
 from jupyter_containerize.scheduler.environments import environments_from_images  # noqa: E402
 

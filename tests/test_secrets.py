@@ -118,6 +118,7 @@ async def test_secrets_never_leak(engine, registry, mirror, jp_fetch, jp_root_di
     saved = subprocess.run(["docker", "save", tag], capture_output=True, check=True).stdout
     _grep(saved, "docker save")
     env_images = {e["message"].split("environment image ")[-1] for e in events if "environment image " in e["message"]}
+    assert env_images, "the events name no environment image to search"
     for env_image in env_images:  # the build cache image holding the lock and wheels
         _grep(subprocess.run(["docker", "save", env_image], capture_output=True, check=True).stdout, env_image)
     history = subprocess.run(["docker", "history", "--no-trunc", tag], capture_output=True, check=True).stdout

@@ -50,12 +50,20 @@ test.describe('Containerize panel: schedule with jupyter-scheduler', () => {
       return null;
     });
     expect(environment).toBe(TAG);
+    // ...jupyter-scheduler offers it among the images on the engine...
+    const listed = await page.request.get('/scheduler/runtime_environments');
+    expect(listed.ok()).toBe(true);
+    const offered = ((await listed.json()) as { label: string }[]).map(
+      env => env.label
+    );
+    expect(offered).toContain(TAG);
     // ...and its picker shows it (jupyter-scheduler hides the picker for a single environment)
     await expect(jobs.getByText('Loading …')).toHaveCount(0, {
       timeout: 60_000
     });
     const picker = page.locator('#jp-create-job-environment');
-    if (await picker.count()) {
+    await expect(picker).toHaveCount(offered.length > 1 ? 1 : 0);
+    if (offered.length > 1) {
       await expect(picker).toHaveText(TAG);
       await expect(page.locator('input[name="environment"]')).toHaveValue(TAG);
     }
