@@ -5,14 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Int, Type, Unicode, default
+from traitlets import Float, Int, Type, Unicode, default
 
 from ._version import __version__
 from .builds import BuildManager
 from .engine import ContainerEngine
 from .engine.docker import DockerEngine
 from .routes import setup_route_handlers
-from .settings import DEFAULT_BASE_IMAGE_TEMPLATE, DEFAULT_TAG_TEMPLATE, Settings, default_cache_dir
+from .settings import (
+    DEFAULT_BASE_IMAGE_TEMPLATE,
+    DEFAULT_TAG_TEMPLATE,
+    Settings,
+    Timeouts,
+    default_cache_dir,
+)
 from .store import JobStore, default_store_path
 
 
@@ -38,6 +44,16 @@ class ContainerizeApp(ExtensionApp):
                          "(default: {jupyter_data_dir}/containerize/builds.sqlite).")
     engine_class = Type(DockerEngine, klass=ContainerEngine, config=True,
                         help="The container engine implementation.")
+    pip_timeout = Float(Timeouts.pip, min=1.0, config=True,
+                        help="Seconds one pip resolve or download may take; then the build fails.")
+    wheel_build_timeout = Float(Timeouts.wheel_build, min=1.0, config=True,
+                                help="Seconds building one wheel on the host (an sdist, a local folder, "
+                                     "a VCS commit) may take.")
+    compile_timeout = Float(Timeouts.compile, min=1.0, config=True,
+                            help="Seconds compiling the packages of one environment layer may take.")
+    index_timeout = Float(Timeouts.index, min=1.0, config=True,
+                          help="Seconds one request to a package index may take, connection to last byte "
+                               "(pip's own timeout bounds each wait for data).")
 
     @default("cache_dir")
     def _default_cache_dir(self) -> str:
@@ -51,6 +67,8 @@ class ContainerizeApp(ExtensionApp):
         settings = Settings(
             base_image_template=self.base_image_template, base_image=self.base_image,
             tag_template=self.tag_template, registry=self.registry, cache_dir=Path(self.cache_dir),
+            timeouts=Timeouts(pip=self.pip_timeout, wheel_build=self.wheel_build_timeout,
+                              compile=self.compile_timeout, index=self.index_timeout),
         )
         self.build_manager = BuildManager(
             root=Path(self.serverapp.root_dir), settings=settings, engine_factory=self.engine_class,

@@ -95,3 +95,29 @@ def test_a_shell_string_is_refused():
     with pytest.raises(TypeError):
         process.run("echo hi; rm -rf /tmp/x", purpose="shell", timeout=5)
 
+
+def test_compiling_a_layer_is_bounded_and_leaves_no_segment(tmp_path):
+    from jupyter_containerize.image.installed import InstalledWheels
+
+    from .test_environment_image import make_wheel
+
+    (tmp_path / "wheels").mkdir()
+    wheel = make_wheel(tmp_path / "wheels", "alpha", "1.0", {"alpha/__init__.py": "X = 1\n"})
+    hung = tmp_path / "python3.11"  # a "compiler" that never ends, with a child of its own
+    hung.write_text(f"#!/bin/sh\necho $$ > {tmp_path / 'pid'}\nsleep 60 &\nsleep 60\n")
+    hung.chmod(0o755)
+    cache = InstalledWheels(tmp_path / "installed", "3.11", str(hung), timeout=1.0)
+    started = time.monotonic()
+    with pytest.raises(TimedOut, match=r"^Compiling 1 packages for Python 3\.11 timed out after 1 s"):
+        cache.segments([wheel])
+    assert time.monotonic() - started < 2.5
+    leader = int((tmp_path / "pid").read_text())
+    assert wait_until(lambda: not group_members(leader), 1.0)
+    assert not [p for p in (tmp_path / "installed").rglob("*") if p.is_file()]
+
+    cancelled = threading.Event()
+    threading.Timer(0.5, cancelled.set).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        InstalledWheels(tmp_path / "installed", "3.11", str(hung), cancelled=cancelled).segments([wheel])
+    assert time.monotonic() - started < 1.5

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
 from ..models import PackageEdits
-from ..settings import DEFAULT_BASE_IMAGE_TEMPLATE, DEFAULT_TAG_TEMPLATE, Settings
+from ..settings import DEFAULT_BASE_IMAGE_TEMPLATE, DEFAULT_TAG_TEMPLATE, Settings, Timeouts
 
 
 class ConsoleReporter:
@@ -39,6 +40,12 @@ def lock_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--optional", action="append", default=[], metavar="NAME",
                         help="mark an imported package optional: left out when the kernel lacks it")
     parser.add_argument("--cache-dir", type=Path, help="host cache for wheels and resolutions")
+    parser.add_argument("--pip-timeout", type=_seconds, metavar="S",
+                        help=f"seconds one pip resolve or download may take (default {Timeouts.pip:g})")
+    parser.add_argument("--wheel-build-timeout", type=_seconds, metavar="S",
+                        help=f"seconds building one wheel on the host may take (default {Timeouts.wheel_build:g})")
+    parser.add_argument("--index-timeout", type=_seconds, metavar="S",
+                        help=f"seconds one request to a package index may take (default {Timeouts.index:g})")
 
 
 def image_args(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +54,18 @@ def image_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--registry", default="", help="registry prefix for the default tag")
     parser.add_argument("--exclude", action="append", default=[], metavar="PATH",
                         help="leave a local module or data file (as `analyze` lists it) out of the image")
+    parser.add_argument("--compile-timeout", type=_seconds, metavar="S",
+                        help=f"seconds compiling one environment layer's packages may take (default {Timeouts.compile:g})")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
 
 
 def settings_from(args) -> Settings:
@@ -57,7 +76,9 @@ def settings_from(args) -> Settings:
         kwargs["base_image"] = args.base
     if getattr(args, "registry", None):
         kwargs["registry"] = args.registry
-    return Settings(**kwargs)
+    timeouts = {kind: getattr(args, f"{kind}_timeout") for kind in ("pip", "wheel_build", "index", "compile")
+                if getattr(args, f"{kind}_timeout", None) is not None}
+    return Settings(**kwargs, timeouts=dataclasses.replace(Timeouts(), **timeouts))
 
 
 def edits_from(args) -> PackageEdits:

@@ -3,20 +3,25 @@
 ``make_lock`` pins everything the kernel has to the kernel's version, hands the rest to
 pip's resolver (with those pins as exact requirements), and keeps for every package why it
 is there. ``render_lock`` writes the pip requirements file that goes into the image.
+
+``cancelled`` and ``timeouts`` reach every pip run, wheel build and index request.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from ..errors import InvalidRequest, LockError
+from ..errors import Cancelled, InvalidRequest, LockError
 from ..models import Analysis, Lock, PackageEdits
+from ..settings import Timeouts
 from . import pip
 from .closure import kernel_closure
 from .index import PackageIndex
@@ -58,14 +63,15 @@ def _roots(analysis: Analysis, environment, edits: PackageEdits):
 
 
 def _cached_resolve(specs: list[str], constraints: list[str], target: Target, cache_dir: Path | None,
-                    index: PackageIndex, builder: Builder):
+                    index: PackageIndex, builder: Builder, timeouts: Timeouts,
+                    cancelled: Optional[threading.Event]):
     key = hashlib.sha256(
         json.dumps([sorted(specs), sorted(constraints), target.platform, target.python_version]).encode()
     ).hexdigest()
     path = cache_dir / "resolutions" / f"{key}.json" if cache_dir else None
     if path and path.exists():
         return [pip.ResolvedArtifact(**{**a, "requires": tuple(a["requires"])}) for a in json.loads(path.read_text())]
-    artifacts = resolve(specs, target, constraints, index, builder)
+    artifacts = resolve(specs, target, constraints, index, builder, timeout=timeouts.pip, cancelled=cancelled)
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -96,7 +102,8 @@ def _dependencies(requires, target: Target) -> list[str]:
 
 
 def _resolve_missing(entries: dict[str, _Entry], notebook, runner, target: Target, cache_dir: Path | None,
-                     direct: set[str], index: PackageIndex, builder: Builder) -> list[str]:
+                     direct: set[str], index: PackageIndex, builder: Builder, timeouts: Timeouts,
+                     cancelled: Optional[threading.Event]) -> list[str]:
     """pip's resolver for what the kernel lacks, every kernel pin as a constraint (sdist-only
     packages built on the host, see :mod:`.resolving`)."""
     specs = []
@@ -104,7 +111,8 @@ def _resolve_missing(entries: dict[str, _Entry], notebook, runner, target: Targe
         for name, wanted in closure.missing.items():
             specs.extend(wanted or [name])
     constraints = [f"{n}=={e.version}" for n, e in entries.items() if n not in direct]
-    artifacts = _cached_resolve(sorted(set(specs)), constraints, target, cache_dir, index, builder)
+    artifacts = _cached_resolve(sorted(set(specs)), constraints, target, cache_dir, index, builder, timeouts,
+                                cancelled)
     by_name = {a.name: a for a in artifacts}
     parents: dict[str, list[str]] = {}
     for art in artifacts:
@@ -143,9 +151,14 @@ def make_lock(
     edits: PackageEdits | None = None,
     cache_dir: Path | None = None,
     index: PackageIndex | None = None,
+    cancelled: threading.Event | None = None,
+    timeouts: Timeouts | None = None,
 ) -> Lock:
     """Pins from the kernel (no resolver when it has everything), the resolver for the rest,
-    then every pin checked against the target and hashed (see :mod:`.pinning`)."""
+    then every pin checked against the target and hashed (see :mod:`.pinning`). Each pip
+    run, wheel build and index request is bounded by ``timeouts`` and stops soon after
+    ``cancelled`` is set (:class:`~..errors.Cancelled`)."""
+    timeouts = timeouts or Timeouts()
     edits = edits or PackageEdits()
     target = Target(platform, environment.python_version)
     roots, root_specs, warnings = _roots(analysis, environment, edits)
@@ -159,11 +172,14 @@ def make_lock(
             if name not in entries:
                 entries[name] = _Entry(pin.version, group, "kernel", list(pin.reasons))
     direct = {n for n in entries if environment.distributions[n].direct_url}
-    index = index or PackageIndex(pip.host_index_config(), cache_dir)
-    builder = Builder(cache_dir)
+    index = index or PackageIndex(pip.host_index_config(), cache_dir, deadline=timeouts.index, cancelled=cancelled)
+    builder = Builder(cache_dir, timeout=timeouts.wheel_build, cancelled=cancelled)
     if notebook.missing or runner.missing:
-        warnings += _resolve_missing(entries, notebook, runner, target, cache_dir, direct, index, builder)
+        warnings += _resolve_missing(entries, notebook, runner, target, cache_dir, direct, index, builder,
+                                     timeouts, cancelled)
 
+    if cancelled is not None and cancelled.is_set():
+        raise Cancelled("Locking was cancelled")
     packages, more = pin_for_target(entries, environment, target, index, builder)
     return Lock(notebook=analysis.notebook, python_version=target.python_version,
                 platform=platform, packages=packages, warnings=warnings + more)
