@@ -15,6 +15,7 @@ from .routes import setup_route_handlers
 from .settings import (
     DEFAULT_BASE_IMAGE_TEMPLATE,
     DEFAULT_TAG_TEMPLATE,
+    RESOLUTION_TTL,
     Settings,
     Timeouts,
     default_cache_dir,
@@ -54,6 +55,8 @@ class ContainerizeApp(ExtensionApp):
     index_timeout = Float(Timeouts.index, min=1.0, config=True,
                           help="Seconds one request to a package index may take, connection to last byte "
                                "(pip's own timeout bounds each wait for data).")
+    resolution_cache_ttl = Float(RESOLUTION_TTL, min=0.0, config=True,
+                                 help="Seconds a cached pip resolution is reused (0: never cached).")
 
     @default("cache_dir")
     def _default_cache_dir(self) -> str:
@@ -69,6 +72,7 @@ class ContainerizeApp(ExtensionApp):
             tag_template=self.tag_template, registry=self.registry, cache_dir=Path(self.cache_dir),
             timeouts=Timeouts(pip=self.pip_timeout, wheel_build=self.wheel_build_timeout,
                               compile=self.compile_timeout, index=self.index_timeout),
+            resolution_ttl=self.resolution_cache_ttl,
         )
         self.build_manager = BuildManager(
             root=Path(self.serverapp.root_dir), settings=settings, engine_factory=self.engine_class,

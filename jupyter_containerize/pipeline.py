@@ -111,7 +111,7 @@ def lock(analysis: Analysis, environment: KernelEnvironment, settings: Settings,
          cancelled: Optional[threading.Event] = None) -> Lock:
     analysis = with_optional_marks(analysis, edits.optional if edits else {})
     return make_lock(analysis, environment, platform=platform, edits=edits, cache_dir=settings.cache_dir,
-                     cancelled=cancelled, timeouts=settings.timeouts)
+                     cancelled=cancelled, timeouts=settings.timeouts, resolution_ttl=settings.resolution_ttl)
 
 
 @dataclass

@@ -22,6 +22,9 @@ class Timeouts:
     git: float = 10.0  # one git command reading the notebook's provenance
 
 
+RESOLUTION_TTL = 24 * 3600.0  # seconds a cached resolution is reused
+
+
 def default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(os.environ.get("CONTAINERIZE_CACHE", Path(base) / "jupyter-containerize"))
@@ -35,6 +38,7 @@ class Settings:
     registry: str = ""
     cache_dir: Path = field(default_factory=default_cache_dir)
     timeouts: Timeouts = field(default_factory=Timeouts)
+    resolution_ttl: float = RESOLUTION_TTL  # 0: resolutions are not cached
 
     def base_image_for(self, python_version: str) -> str:
         if self.base_image:

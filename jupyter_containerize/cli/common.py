@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..models import PackageEdits
-from ..settings import DEFAULT_BASE_IMAGE_TEMPLATE, DEFAULT_TAG_TEMPLATE, Settings, Timeouts
+from ..settings import DEFAULT_BASE_IMAGE_TEMPLATE, DEFAULT_TAG_TEMPLATE, RESOLUTION_TTL, Settings, Timeouts
 
 
 class ConsoleReporter:
@@ -46,6 +46,8 @@ def lock_args(parser: argparse.ArgumentParser) -> None:
                         help=f"seconds building one wheel on the host may take (default {Timeouts.wheel_build:g})")
     parser.add_argument("--index-timeout", type=_seconds, metavar="S",
                         help=f"seconds one request to a package index may take (default {Timeouts.index:g})")
+    parser.add_argument("--resolution-ttl", type=lambda text: _seconds(text, zero=True), metavar="S",
+                        help=f"seconds a cached resolution is reused, 0: never (default {RESOLUTION_TTL:g})")
 
 
 def image_args(parser: argparse.ArgumentParser) -> None:
@@ -58,13 +60,13 @@ def image_args(parser: argparse.ArgumentParser) -> None:
                         help=f"seconds compiling one environment layer's packages may take (default {Timeouts.compile:g})")
 
 
-def _seconds(text: str) -> float:
+def _seconds(text: str, zero: bool = False) -> float:
     try:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    if not (value >= 0 if zero else value > 0) or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a {'' if zero else 'positive '}number of seconds")
     return value
 
 
@@ -76,6 +78,8 @@ def settings_from(args) -> Settings:
         kwargs["base_image"] = args.base
     if getattr(args, "registry", None):
         kwargs["registry"] = args.registry
+    if getattr(args, "resolution_ttl", None) is not None:
+        kwargs["resolution_ttl"] = args.resolution_ttl
     timeouts = {kind: getattr(args, f"{kind}_timeout") for kind in ("pip", "wheel_build", "index", "compile")
                 if getattr(args, f"{kind}_timeout", None) is not None}
     return Settings(**kwargs, timeouts=dataclasses.replace(Timeouts(), **timeouts))

@@ -8,6 +8,7 @@ configuration is written anywhere: we keep names, versions and hashes, never URL
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import threading
 import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -173,6 +175,37 @@ class IndexConfig:
     client_cert: str | None = None
     proxy: str | None = None
     timeout: float = 15.0
+    constraints: tuple[str, ...] = ()  # the host's constraint files (pip's ``constraint`` option)
+    options: tuple[tuple[str, str], ...] = ()  # other settings that change what pip resolves
+
+    def fingerprint(self) -> str:
+        """A digest of everything here that changes what pip's resolver picks: the indexes
+        and find-links, the content of the constraint files and of local find-links folders
+        (names), the options. A digest only: URLs and their credentials are never kept."""
+        def folder(location: str) -> list[str]:
+            if "://" in location and not location.startswith("file:"):
+                return []  # a page on a server: its answers change with time (the TTL's job)
+            path = (urllib.request.url2pathname(urllib.parse.urlsplit(location).path)
+                    if location.startswith("file:") else location)
+            try:
+                return sorted(os.listdir(path))
+            except OSError:
+                return []
+
+        def content(path: str) -> str:
+            try:
+                return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            except OSError as exc:
+                return f"unreadable: {exc.errno}"
+
+        body = [self.index_urls, [[f, folder(f)] for f in self.find_links],
+                [[c, content(c)] for c in self.constraints], self.options]
+        return hashlib.sha256(json.dumps(body).encode()).hexdigest()
+
+
+# pip settings besides the indexes that change a resolution (``install --dry-run``)
+_RESOLUTION_OPTIONS = ("pre", "prefer-binary", "only-binary", "no-binary", "no-build-isolation", "use-feature",
+                       "use-deprecated")
 
 
 def describe_location(url: str) -> str:
@@ -230,4 +263,6 @@ def host_index_config() -> IndexConfig:
         index_urls=index_urls, find_links=many("find-links"),
         cert=get("cert") or os.environ.get("REQUESTS_CA_BUNDLE"),
         client_cert=get("client-cert"), proxy=get("proxy"), timeout=min(timeout, 60.0),
+        constraints=many("constraint"),
+        options=tuple((option, get(option)) for option in _RESOLUTION_OPTIONS if get(option) is not None),
     )
