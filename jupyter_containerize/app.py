@@ -14,7 +14,14 @@ from .engine import ContainerEngine
 from .engine.docker import DockerEngine
 from .redact import redact_logs
 from .routes import MAX_REQUEST_BYTES, setup_route_handlers
-from .settings import DEFAULT_BASE_IMAGE_TEMPLATE, DEFAULT_TAG_TEMPLATE, Settings, default_cache_dir
+from .settings import (
+    DEFAULT_BASE_IMAGE_TEMPLATE,
+    DEFAULT_TAG_TEMPLATE,
+    RESOLUTION_TTL,
+    Settings,
+    Timeouts,
+    default_cache_dir,
+)
 from .store import JobStore, default_store_path
 
 
@@ -46,6 +53,18 @@ class ContainerizeApp(ExtensionApp):
                              help="Finished builds kept in the history, newest first (0: no limit).")
     history_max_days = Float(HISTORY_MAX_DAYS, config=True,
                              help="Days a finished build is kept in the history (0: no limit).")
+    pip_timeout = Float(Timeouts.pip, min=1.0, config=True,
+                        help="Seconds one pip resolve or download may take; then the build fails.")
+    wheel_build_timeout = Float(Timeouts.wheel_build, min=1.0, config=True,
+                                help="Seconds building one wheel on the host (an sdist, a local folder, "
+                                     "a VCS commit) may take.")
+    compile_timeout = Float(Timeouts.compile, min=1.0, config=True,
+                            help="Seconds compiling the packages of one environment layer may take.")
+    index_timeout = Float(Timeouts.index, min=1.0, config=True,
+                          help="Seconds one request to a package index may take, connection to last byte "
+                               "(pip's own timeout bounds each wait for data).")
+    resolution_cache_ttl = Float(RESOLUTION_TTL, min=0.0, config=True,
+                                 help="Seconds a cached pip resolution is reused (0: never cached).")
 
     @default("cache_dir")
     def _default_cache_dir(self) -> str:
@@ -61,6 +80,9 @@ class ContainerizeApp(ExtensionApp):
         settings = Settings(
             base_image_template=self.base_image_template, base_image=self.base_image,
             tag_template=self.tag_template, registry=self.registry, cache_dir=Path(self.cache_dir),
+            timeouts=Timeouts(pip=self.pip_timeout, wheel_build=self.wheel_build_timeout,
+                              compile=self.compile_timeout, index=self.index_timeout),
+            resolution_ttl=self.resolution_cache_ttl,
         )
         self.build_manager = BuildManager(
             root=Path(self.serverapp.root_dir), settings=settings, engine_factory=self.engine_class,

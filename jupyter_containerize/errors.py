@@ -87,6 +87,14 @@ class Cancelled(ContainerizeError):
     reason = "Cancelled"
 
 
+class TimedOut(ContainerizeError):
+    """A command or a request to a server (e.g. the package index) took longer than its
+    limit; the message names what and the limit."""
+
+    status = 504
+    reason = "Timed out"
+
+
 class VerifyFailed(ContainerizeError):
     status = 422
     reason = "The image does not run the notebook"

@@ -50,14 +50,14 @@ def notebook_kernel_name(notebook: Path) -> str:
 
 
 def kernel_environment(notebook: Path, *, python: Optional[str] = None, kernel: Optional[str] = None,
-                       kernel_spec_manager=None) -> KernelEnvironment:
+                       kernel_spec_manager=None, cancelled: Optional[threading.Event] = None) -> KernelEnvironment:
     """The environment of the interpreter that runs the notebook's kernel."""
     if not notebook.is_file():
         raise NotebookNotFound(f"No notebook at {notebook}")
     if not python:
         name = kernel or notebook_kernel_name(notebook)
         python = interpreter_for_kernel(name, kernel_spec_manager)
-    return inspect_interpreter(python)
+    return inspect_interpreter(python, cancelled=cancelled)
 
 
 def kernel_name(notebook: Path, *, python: Optional[str] = None, kernel: Optional[str] = None) -> Optional[str]:
@@ -116,9 +116,11 @@ def check_request(request: BuildRequest, notebook: Path, settings: Settings, eng
 
 
 def lock(analysis: Analysis, environment: KernelEnvironment, settings: Settings, *,
-         platform: str = "linux/amd64", edits: Optional[PackageEdits] = None) -> Lock:
+         platform: str = "linux/amd64", edits: Optional[PackageEdits] = None,
+         cancelled: Optional[threading.Event] = None) -> Lock:
     analysis = with_optional_marks(analysis, edits.optional if edits else {})
-    return make_lock(analysis, environment, platform=platform, edits=edits, cache_dir=settings.cache_dir)
+    return make_lock(analysis, environment, platform=platform, edits=edits, cache_dir=settings.cache_dir,
+                     cancelled=cancelled, timeouts=settings.timeouts, resolution_ttl=settings.resolution_ttl)
 
 
 @dataclass
@@ -137,9 +139,11 @@ def image_files(notebook: Path, analysis: Analysis, root: Optional[Path]) -> Lay
 
 
 def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings: Settings,
-                    directory: Path, *, python_version: str, root: Optional[Path] = None) -> PreparedContext:
+                    directory: Path, *, python_version: str, root: Optional[Path] = None,
+                    cancelled: Optional[threading.Event] = None) -> PreparedContext:
     target = Target(the_lock.platform, python_version)
-    wheels = Wheelhouse(settings.cache_dir / "wheels").wheels_for(the_lock, target)
+    wheels = Wheelhouse(settings.cache_dir / "wheels").wheels_for(the_lock, target, timeout=settings.timeouts.pip,
+                                                                  cancelled=cancelled)
     placed = image_files(notebook, analysis, root)
     digest = lock_digest(the_lock)
     spec = ContextSpec(
@@ -149,7 +153,8 @@ def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings
         notebook_path=placed.notebook,
         system_packages=tuple(p.name for p in analysis.system_packages),
         sbom_json=render_sbom(the_lock, lock_digest=digest),
-        uv=uv_binary(the_lock.platform), **git_provenance(notebook),
+        uv=uv_binary(the_lock.platform),
+        **git_provenance(notebook, timeout=settings.timeouts.git, cancelled=cancelled),
     )
     write_context(spec, directory)
     return PreparedContext(spec, directory, digest)
@@ -159,11 +164,12 @@ def _environment_image(engine: ContainerEngine, spec: ContextSpec, settings: Set
                        environment: KernelEnvironment, reporter: Reporter, cancelled: threading.Event):
     """The tag of the lock's environment image (made when missing), or None when the engine
     can't load images: the self-contained context (as ``export`` writes) is built instead."""
-    compiler = compiler_for(".".join(environment.python_version.split(".")[:2]), environment.executable)
+    compiler = compiler_for(".".join(environment.python_version.split(".")[:2]), environment.executable,
+                            cancelled=cancelled)
     try:
         return ensure_environment(engine, spec, cache_dir=settings.cache_dir, compiler=compiler,
                                   on_progress=lambda item: reporter.log(item.message), log=reporter.log,
-                                  cancelled=cancelled)
+                                  cancelled=cancelled, compile_timeout=settings.timeouts.compile)
     except NotImplementedError:
         return None
 
@@ -217,7 +223,7 @@ def build_image(
 
     reporter.phase("analyse", f"Analysing {notebook.name} with its kernel's environment")
     environment = kernel_environment(notebook, python=request.python, kernel=request.kernel,
-                                     kernel_spec_manager=kernel_spec_manager)
+                                     kernel_spec_manager=kernel_spec_manager, cancelled=cancelled)
     analysis = without_files(analyse(notebook, environment, root), request.exclude_files)
     for path in request.exclude_files:
         reporter.log(f"left out of the image: {path}")
@@ -229,7 +235,8 @@ def build_image(
     _check(cancelled)
 
     reporter.phase("lock", f"Pinning the environment for {request.platform}")
-    the_lock = lock(analysis, environment, settings, platform=request.platform, edits=request.edits)
+    the_lock = lock(analysis, environment, settings, platform=request.platform, edits=request.edits,
+                    cancelled=cancelled)
     reporter.log(f"{len(the_lock.packages)} packages locked")
     _check(cancelled)
 
@@ -246,7 +253,7 @@ def build_image(
 
     with tempfile.TemporaryDirectory(prefix="containerize-context-") as tmp:
         prepared = prepare_context(notebook, analysis, the_lock, settings, Path(tmp) / "context",
-                                   python_version=environment.python_version, root=root)
+                                   python_version=environment.python_version, root=root, cancelled=cancelled)
         _check(cancelled)
         reporter.phase("build", f"Building {tag} from {prepared.spec.base_image}")
         env_tag = _environment_image(engine, prepared.spec, settings, environment, reporter, cancelled)

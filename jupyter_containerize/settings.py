@@ -10,6 +10,21 @@ DEFAULT_BASE_IMAGE_TEMPLATE = "python:{major}.{minor}-slim"
 DEFAULT_TAG_TEMPLATE = "{notebook}:{lock}"
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds each kind of outside work may take before the build fails with
+    :class:`~.errors.TimedOut` (the command is killed with everything it started)."""
+
+    pip: float = 900.0  # one pip resolve, or one download of the locked files
+    wheel_build: float = 1800.0  # building one wheel on the host (an sdist, a folder, a VCS commit)
+    compile: float = 600.0  # compileall over the packages of one environment layer
+    index: float = 120.0  # one request to a package index, from connecting to the last byte
+    git: float = 10.0  # one git command reading the notebook's provenance
+
+
+RESOLUTION_TTL = 24 * 3600.0  # seconds a cached resolution is reused
+
+
 def default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(os.environ.get("CONTAINERIZE_CACHE", Path(base) / "jupyter-containerize"))
@@ -22,6 +37,8 @@ class Settings:
     tag_template: str = DEFAULT_TAG_TEMPLATE
     registry: str = ""
     cache_dir: Path = field(default_factory=default_cache_dir)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    resolution_ttl: float = RESOLUTION_TTL  # 0: resolutions are not cached
 
     def base_image_for(self, python_version: str) -> str:
         if self.base_image:

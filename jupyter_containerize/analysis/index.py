@@ -13,6 +13,7 @@ import os
 import ssl
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -51,8 +52,13 @@ def pip_setting(key: str) -> str | None:
     return value
 
 
+MAX_ANSWER = 200_000  # bytes of a project page read: enough to tell it exists
+
+
 class SimpleIndex:
-    """Existence check over the PEP 691 JSON simple API of the configured index."""
+    """Existence check over the PEP 691 JSON simple API of the configured index. ``timeout``
+    bounds the connection and each wait for data, three times it the whole answer: an index
+    that never answers costs the analysis seconds, then the guess is "could not tell"."""
 
     def __init__(self, url: str | None = None, timeout: float = 5.0) -> None:
         self.url = (url or pip_setting("index-url") or DEFAULT_INDEX).rstrip("/")
@@ -78,7 +84,11 @@ class SimpleIndex:
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout, context=self._context) as response:
-                body = response.read(200_000)
+                body, ends = b"", time.monotonic() + 3 * self.timeout
+                while len(body) < MAX_ANSWER and (chunk := response.read1(MAX_ANSWER - len(body))):
+                    body += chunk
+                    if time.monotonic() > ends:
+                        return None
         except urllib.error.HTTPError as exc:
             return False if exc.code == 404 else None
         except (urllib.error.URLError, OSError, ValueError):

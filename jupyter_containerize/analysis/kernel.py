@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -21,7 +20,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
-from ..errors import InterpreterError, KernelNotFound
+from .. import process
+from ..errors import InterpreterError, KernelNotFound, TimedOut
 
 PROBE = Path(__file__).with_name("probe.py")
 PROBE_TIMEOUT = 120
@@ -161,24 +161,20 @@ _environments: dict[str, KernelEnvironment] = {}  # fingerprint -> environment
 _lock = threading.Lock()
 
 
-def run_probe(executable: str) -> dict:
-    """Run the probe in ``executable``; the only place that starts the kernel's interpreter."""
+def run_probe(executable: str, cancelled: threading.Event | None = None) -> dict:
+    """Run the probe in ``executable``; the only place that starts the kernel's interpreter
+    (killed, with what it started, past :data:`PROBE_TIMEOUT` or on ``cancelled``)."""
     try:
-        done = subprocess.run(
-            [executable, "-I", str(PROBE)],
-            capture_output=True,
-            timeout=PROBE_TIMEOUT,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
+        done = process.run([executable, "-I", str(PROBE)], purpose=f"Inspecting the interpreter {executable}",
+                           timeout=PROBE_TIMEOUT, cancelled=cancelled)
     except OSError as exc:
         raise InterpreterError(f"Cannot run {executable}: {exc.strerror or exc}") from exc
-    except subprocess.TimeoutExpired as exc:
+    except TimedOut as exc:
         raise InterpreterError(f"{executable} did not answer within {PROBE_TIMEOUT} s") from exc
     if done.returncode != 0:
-        if b"Unknown option: -I" in done.stderr:
+        if "Unknown option: -I" in done.stderr:
             raise InterpreterError(f"{executable} is Python 2 (or older than 3.4); kernels need Python 3")
-        tail = done.stderr.decode(errors="replace").strip().splitlines()[-3:]
+        tail = done.stderr.strip().splitlines()[-3:]
         raise InterpreterError(
             f"{executable} is not a usable Python interpreter (exit {done.returncode}): " + " | ".join(tail)
         )
@@ -238,9 +234,11 @@ def _cache_file(cache_dir: Path, executable: str) -> Path:
 
 
 def inspect_interpreter(
-    executable: str | os.PathLike, cache_dir: str | os.PathLike | None = None, refresh: bool = False
+    executable: str | os.PathLike, cache_dir: str | os.PathLike | None = None, refresh: bool = False,
+    cancelled: threading.Event | None = None,
 ) -> KernelEnvironment:
-    """What the interpreter at ``executable`` has installed (cached, see module doc)."""
+    """What the interpreter at ``executable`` has installed (cached, see module doc); a
+    probe stops soon after ``cancelled`` is set."""
     path = _resolve_executable(executable)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     with _lock:
@@ -253,7 +251,7 @@ def inspect_interpreter(
         if payload is None and not refresh:
             payload, fp = _read_disk(cache, path)
         if payload is None:
-            payload = run_probe(path)
+            payload = run_probe(path, cancelled)
             fp = fingerprint(path, payload["path"])
             _write_disk(cache, path, payload, fp)
         _memory[path] = (payload, fp)

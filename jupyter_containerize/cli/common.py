@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
 from ..models import PackageEdits
 from ..redact import redact, redact_model
-from ..settings import DEFAULT_BASE_IMAGE_TEMPLATE, DEFAULT_TAG_TEMPLATE, Settings
+from ..settings import DEFAULT_BASE_IMAGE_TEMPLATE, DEFAULT_TAG_TEMPLATE, RESOLUTION_TTL, Settings, Timeouts
 
 
 def print_model(model, *, indent=None) -> None:
@@ -50,6 +51,14 @@ def lock_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--optional", action="append", default=[], metavar="NAME",
                         help="mark an imported package optional: left out when the kernel lacks it")
     parser.add_argument("--cache-dir", type=Path, help="host cache for wheels and resolutions")
+    parser.add_argument("--pip-timeout", type=_seconds, metavar="S",
+                        help=f"seconds one pip resolve or download may take (default {Timeouts.pip:g})")
+    parser.add_argument("--wheel-build-timeout", type=_seconds, metavar="S",
+                        help=f"seconds building one wheel on the host may take (default {Timeouts.wheel_build:g})")
+    parser.add_argument("--index-timeout", type=_seconds, metavar="S",
+                        help=f"seconds one request to a package index may take (default {Timeouts.index:g})")
+    parser.add_argument("--resolution-ttl", type=lambda text: _seconds(text, zero=True), metavar="S",
+                        help=f"seconds a cached resolution is reused, 0: never (default {RESOLUTION_TTL:g})")
 
 
 def image_args(parser: argparse.ArgumentParser) -> None:
@@ -60,6 +69,18 @@ def image_args(parser: argparse.ArgumentParser) -> None:
                         help="leave a local module or data file (as `analyze` lists it) out of the image")
     parser.add_argument("--allow-secrets", action="store_true",
                         help="build even when the analysis finds possible secrets in what the image ships")
+    parser.add_argument("--compile-timeout", type=_seconds, metavar="S",
+                        help=f"seconds compiling one environment layer's packages may take (default {Timeouts.compile:g})")
+
+
+def _seconds(text: str, zero: bool = False) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (value >= 0 if zero else value > 0) or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a {'' if zero else 'positive '}number of seconds")
+    return value
 
 
 def settings_from(args) -> Settings:
@@ -70,7 +91,11 @@ def settings_from(args) -> Settings:
         kwargs["base_image"] = args.base
     if getattr(args, "registry", None):
         kwargs["registry"] = args.registry
-    return Settings(**kwargs)
+    if getattr(args, "resolution_ttl", None) is not None:
+        kwargs["resolution_ttl"] = args.resolution_ttl
+    timeouts = {kind: getattr(args, f"{kind}_timeout") for kind in ("pip", "wheel_build", "index", "compile")
+                if getattr(args, f"{kind}_timeout", None) is not None}
+    return Settings(**kwargs, timeouts=dataclasses.replace(Timeouts(), **timeouts))
 
 
 def edits_from(args) -> PackageEdits:

@@ -17,6 +17,7 @@ from typing import Callable, Optional
 
 from ..engine.base import BuildProgress, ContainerEngine
 from ..errors import NotFound
+from ..settings import Timeouts
 from . import envimage
 from .context import ContextSpec, runtime_config
 from .installed import InstalledWheels, members_of
@@ -25,8 +26,10 @@ from .layer import LoadArchive, image_id, plan_layer
 
 def ensure_environment(engine: ContainerEngine, spec: ContextSpec, *, cache_dir: Path,
                        compiler: Optional[str], on_progress: Callable[[BuildProgress], None],
-                       log: Callable[[str], None], cancelled: threading.Event) -> str:
-    """The tag of the environment image of ``spec``'s wheels on its base, made when missing."""
+                       log: Callable[[str], None], cancelled: threading.Event,
+                       compile_timeout: Optional[float] = Timeouts.compile) -> str:
+    """The tag of the environment image of ``spec``'s wheels on its base, made when missing
+    (compiling the new packages may take ``compile_timeout`` seconds)."""
     base_id = _prepared_base(engine, spec, cache_dir, on_progress, cancelled)
     expected = envimage.env_tag(spec.lock_digest, base_id)
     packages = envimage.labels(spec.wheels, spec.lock_digest, base_id)[envimage.PACKAGES_LABEL]
@@ -48,7 +51,8 @@ def ensure_environment(engine: ContainerEngine, spec: ContextSpec, *, cache_dir:
     log(f"Installing {len(plan.wheels)} of {len(spec.wheels)} packages"
         + (f" on top of {plan.parent}" if plan.parent else ""))
     minor = ".".join(spec.python_version.split(".")[:2])
-    segments = InstalledWheels(cache_dir / "installed", minor, compiler).segments(plan.wheels)
+    segments = InstalledWheels(cache_dir / "installed", minor, compiler, compile_timeout,
+                               cancelled).segments(plan.wheels)
     layer = plan_layer([(segment, members_of(segment)) for segment in segments])
     configs = _ConfigCache(cache_dir / "image-configs")
     archive = LoadArchive(configs.get(engine, parent), layer, plan.tag,

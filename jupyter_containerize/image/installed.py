@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tarfile
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
@@ -29,8 +28,10 @@ from installer import install
 from installer.destinations import SchemeDictionaryDestination
 from installer.sources import WheelFile
 
-from ..errors import ContainerizeError
+from .. import process
+from ..errors import Cancelled, ContainerizeError, TimedOut
 from ..lock.wheelhouse import file_sha256
+from ..settings import Timeouts
 
 VENV = "/opt/venv"
 FORMAT = "1"  # bump when the content of a segment changes for the same wheel
@@ -47,6 +48,8 @@ class InstalledWheels:
     root: Path  # the cache directory for installed wheels (all Python versions)
     python_version: str  # major.minor of the image's interpreter
     compiler: Optional[str] = None  # an interpreter of that version; None: no .pyc files
+    timeout: Optional[float] = Timeouts.compile  # for compiling the packages of one call
+    cancelled: Optional[threading.Event] = field(default=None, compare=False)
 
     @property
     def site_packages(self) -> str:
@@ -71,6 +74,8 @@ class InstalledWheels:
         with tempfile.TemporaryDirectory(prefix="staging-", dir=destination) as tmp:
             staged = []
             for wheel, segment in missing:
+                if self.cancelled is not None and self.cancelled.is_set():
+                    raise Cancelled("Installing the packages on the host: cancelled")
                 stage = Path(tmp) / wheel.name
                 self._stage(wheel, stage)
                 staged.append((stage, segment))
@@ -99,16 +104,22 @@ class InstalledWheels:
         dirs = [d for d in dirs if os.path.isdir(d)]
         if not dirs:
             return
-        # Files that do not compile (templates, other Pythons' code) are skipped, as pip does.
-        subprocess.run([self.compiler, "-m", "compileall", "-q", "-q", "-j", "0",
-                        "--invalidation-mode", "checked-hash", "-d", self.site_packages, *dirs],
-                       check=False, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        # Files that do not compile (templates, other Pythons' code) are skipped, as pip does:
+        # its exit status is not judged. A time-out or a cancel fails the build.
+        process.run([self.compiler, "-m", "compileall", "-q", "-q", "-j", "0",
+                     "--invalidation-mode", "checked-hash", "-d", self.site_packages, *dirs],
+                    purpose=f"Compiling {len(dirs)} packages for Python {self.python_version}",
+                    timeout=self.timeout, cancelled=self.cancelled)
 
 
-def compiler_for(python_version: str, *candidates: Optional[str]) -> Optional[str]:
+PROBE_TIMEOUT = 30.0  # seconds an interpreter may take to say its version
+
+
+def compiler_for(python_version: str, *candidates: Optional[str],
+                 cancelled: Optional[threading.Event] = None) -> Optional[str]:
     """The first interpreter among ``candidates`` (then this one) whose major.minor is
-    ``python_version``: .pyc files are only valid for that version."""
+    ``python_version``: .pyc files are only valid for that version. One that cannot run or
+    does not answer within :data:`PROBE_TIMEOUT` is passed over."""
     for candidate in (*candidates, sys.executable):
         if not candidate or not os.path.exists(candidate):
             continue
@@ -116,10 +127,10 @@ def compiler_for(python_version: str, *candidates: Optional[str]) -> Optional[st
             version = "%d.%d" % sys.version_info[:2]
         else:
             try:
-                version = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                         capture_output=True, text=True, timeout=30,
-                                         stdin=subprocess.DEVNULL).stdout.strip()
-            except (OSError, subprocess.SubprocessError):
+                version = process.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                                      purpose=f"Asking {candidate} its version", timeout=PROBE_TIMEOUT,
+                                      cancelled=cancelled).stdout.strip()
+            except (OSError, TimedOut):
                 continue
         if version == python_version:
             return candidate

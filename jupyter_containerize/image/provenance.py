@@ -4,35 +4,45 @@ credentials they carry before they become a label."""
 
 from __future__ import annotations
 
-import subprocess
+import threading
 from pathlib import Path
 from typing import Optional
 
+from .. import process
+from ..errors import TimedOut
 from ..redact import redact
+from ..settings import Timeouts
 
 
-def _git(directory: Path, *args: str) -> Optional[str]:
+def _git(directory: Path, *args: str, timeout: Optional[float], cancelled: Optional[threading.Event]) -> Optional[str]:
+    """git's answer, or None when git is missing, fails or takes longer than ``timeout``."""
     try:
-        proc = subprocess.run(["git", "-C", str(directory), *args], capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
+        proc = process.run(["git", "-C", str(directory), *args], purpose=f"git {args[0]}", timeout=timeout,
+                           cancelled=cancelled)
+    except (OSError, TimedOut):
         return None
     value = proc.stdout.strip()
     return value if proc.returncode == 0 and value else None
 
 
-def git_provenance(notebook: Path) -> dict[str, str]:
+def git_provenance(notebook: Path, *, timeout: Optional[float] = Timeouts.git,
+                   cancelled: Optional[threading.Event] = None) -> dict[str, str]:
     """``{"source": remote URL, "revision": commit}`` for what git knows, else ``{}``. The
     revision ends in ``-dirty`` when the notebook differs from that commit (edited, or not
     committed at all), as ``git describe --dirty`` says it: the commit alone would claim a
     notebook that is not the one in the image."""
     directory = notebook.parent
-    revision = _git(directory, "rev-parse", "--verify", "HEAD")
+
+    def git(*args: str) -> Optional[str]:
+        return _git(directory, *args, timeout=timeout, cancelled=cancelled)
+
+    revision = git("rev-parse", "--verify", "HEAD")
     if not revision:
         return {}
-    if _git(directory, "status", "--porcelain", "--untracked-files=all", "--", notebook.name):
+    if git("status", "--porcelain", "--untracked-files=all", "--", notebook.name):
         revision += "-dirty"
     found = {"revision": revision}
-    remote = _git(directory, "remote", "get-url", "origin")
+    remote = git("remote", "get-url", "origin")
     if remote:
         found["source"] = redact(remote)
     return found

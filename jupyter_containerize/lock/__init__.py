@@ -3,20 +3,30 @@
 ``make_lock`` pins everything the kernel has to the kernel's version, hands the rest to
 pip's resolver (with those pins as exact requirements), and keeps for every package why it
 is there. ``render_lock`` writes the pip requirements file that goes into the image.
+
+Resolutions are cached on disk for ``resolution_ttl`` seconds, keyed by the requirements,
+the target and a digest of pip's index configuration (:meth:`.pip.IndexConfig.fingerprint`):
+another index, extra index, find-links or constraint file is another key, and the cache
+holds no URL. ``cancelled`` and ``timeouts`` reach every pip run and index request.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import os
+import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from ..errors import InvalidRequest, LockError
+from ..errors import Cancelled, InvalidRequest, LockError
 from ..models import Analysis, Lock, PackageEdits
+from ..settings import RESOLUTION_TTL, Timeouts
 from . import pip
 from .closure import kernel_closure
 from .index import PackageIndex
@@ -57,20 +67,56 @@ def _roots(analysis: Analysis, environment, edits: PackageEdits):
     return roots, specs, warnings
 
 
-def _cached_resolve(specs: list[str], constraints: list[str], target: Target, cache_dir: Path | None,
-                    index: PackageIndex, builder: Builder):
-    key = hashlib.sha256(
-        json.dumps([sorted(specs), sorted(constraints), target.platform, target.python_version]).encode()
-    ).hexdigest()
-    path = cache_dir / "resolutions" / f"{key}.json" if cache_dir else None
-    if path and path.exists():
-        return [pip.ResolvedArtifact(**{**a, "requires": tuple(a["requires"])}) for a in json.loads(path.read_text())]
-    artifacts = resolve(specs, target, constraints, index, builder)
-    if path:
+RESOLUTION_CACHE_VERSION = 2
+
+
+@dataclass(frozen=True)
+class _Run:
+    """How the resolver runs: pip's configuration (its digest keys the cache), how long a
+    cached resolution lives, the time limits and the build's cancel event."""
+
+    config_key: str
+    ttl: float = RESOLUTION_TTL
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    cancelled: Optional[threading.Event] = None
+
+
+def _read_resolution(path: Path, ttl: float) -> Optional[list[pip.ResolvedArtifact]]:
+    try:
+        stored = json.loads(path.read_text())
+        age = time.time() - stored["created"]
+        if not 0 <= age <= ttl:
+            return None
+        return [pip.ResolvedArtifact(**{**a, "requires": tuple(a["requires"])}) for a in stored["artifacts"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # missing, expired, torn or of an older format: resolve again
+
+
+def _write_resolution(path: Path, artifacts: list[pip.ResolvedArtifact], ttl: float) -> None:
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps([a.__dict__ for a in artifacts]))
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps({"created": time.time(), "artifacts": [a.__dict__ for a in artifacts]}))
         tmp.replace(path)
+        now = time.time()
+        for old in path.parent.glob("*.json"):  # expired entries are never read again
+            if now - old.stat().st_mtime > ttl:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only cache only costs speed
+
+
+def _cached_resolve(specs: list[str], constraints: list[str], target: Target, cache_dir: Path | None,
+                    index: PackageIndex, builder: Builder, run: _Run):
+    key = hashlib.sha256(json.dumps([RESOLUTION_CACHE_VERSION, sorted(specs), sorted(constraints), target.platform,
+                                     target.python_version, run.config_key]).encode()).hexdigest()
+    path = cache_dir / "resolutions" / f"{key}.json" if cache_dir and run.ttl > 0 else None
+    found = _read_resolution(path, run.ttl) if path else None
+    if found is not None:
+        return found
+    artifacts = resolve(specs, target, constraints, index, builder, timeout=run.timeouts.pip, cancelled=run.cancelled)
+    if path:
+        _write_resolution(path, artifacts, run.ttl)
     return artifacts
 
 
@@ -96,7 +142,7 @@ def _dependencies(requires, target: Target) -> list[str]:
 
 
 def _resolve_missing(entries: dict[str, _Entry], notebook, runner, target: Target, cache_dir: Path | None,
-                     direct: set[str], index: PackageIndex, builder: Builder) -> list[str]:
+                     direct: set[str], index: PackageIndex, builder: Builder, run: _Run) -> list[str]:
     """pip's resolver for what the kernel lacks, every kernel pin as a constraint (sdist-only
     packages built on the host, see :mod:`.resolving`)."""
     specs = []
@@ -104,7 +150,7 @@ def _resolve_missing(entries: dict[str, _Entry], notebook, runner, target: Targe
         for name, wanted in closure.missing.items():
             specs.extend(wanted or [name])
     constraints = [f"{n}=={e.version}" for n, e in entries.items() if n not in direct]
-    artifacts = _cached_resolve(sorted(set(specs)), constraints, target, cache_dir, index, builder)
+    artifacts = _cached_resolve(sorted(set(specs)), constraints, target, cache_dir, index, builder, run)
     by_name = {a.name: a for a in artifacts}
     parents: dict[str, list[str]] = {}
     for art in artifacts:
@@ -143,9 +189,15 @@ def make_lock(
     edits: PackageEdits | None = None,
     cache_dir: Path | None = None,
     index: PackageIndex | None = None,
+    cancelled: threading.Event | None = None,
+    timeouts: Timeouts | None = None,
+    resolution_ttl: float = RESOLUTION_TTL,
 ) -> Lock:
     """Pins from the kernel (no resolver when it has everything), the resolver for the rest,
-    then every pin checked against the target and hashed (see :mod:`.pinning`)."""
+    then every pin checked against the target and hashed (see :mod:`.pinning`). Each pip
+    run, wheel build and index request is bounded by ``timeouts`` and stops soon after
+    ``cancelled`` is set (:class:`~..errors.Cancelled`)."""
+    timeouts = timeouts or Timeouts()
     edits = edits or PackageEdits()
     target = Target(platform, environment.python_version)
     roots, root_specs, warnings = _roots(analysis, environment, edits)
@@ -159,11 +211,15 @@ def make_lock(
             if name not in entries:
                 entries[name] = _Entry(pin.version, group, "kernel", list(pin.reasons))
     direct = {n for n in entries if environment.distributions[n].direct_url}
-    index = index or PackageIndex(pip.host_index_config(), cache_dir)
-    builder = Builder(cache_dir)
+    config = pip.host_index_config()
+    index = index or PackageIndex(config, cache_dir, deadline=timeouts.index, cancelled=cancelled)
+    builder = Builder(cache_dir, timeout=timeouts.wheel_build, cancelled=cancelled)
     if notebook.missing or runner.missing:
-        warnings += _resolve_missing(entries, notebook, runner, target, cache_dir, direct, index, builder)
+        run = _Run(config.fingerprint(), resolution_ttl, timeouts, cancelled)
+        warnings += _resolve_missing(entries, notebook, runner, target, cache_dir, direct, index, builder, run)
 
+    if cancelled is not None and cancelled.is_set():
+        raise Cancelled("Locking was cancelled")
     packages, more = pin_for_target(entries, environment, target, index, builder)
     return Lock(notebook=analysis.notebook, python_version=target.python_version,
                 platform=platform, packages=packages, warnings=warnings + more)

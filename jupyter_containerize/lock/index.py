@@ -2,7 +2,10 @@
 
 Reads the simple API of every index the host's pip uses (PEP 691 JSON when the server
 speaks it, PEP 503 HTML otherwise, ``file://`` mirrors included) and the ``find-links``
-folders, with pip's own settings (CA bundle, client certificate, proxy, timeout). Answers
+folders, with pip's own settings (CA bundle, client certificate, proxy, timeout). pip's timeout
+bounds the connection and every wait for data, ``deadline`` a whole answer (checked as data
+comes in), and no request starts once ``cancelled`` is set: an index that accepts connections and never answers fails the
+lock with the index named, it does not hold a build for ever. Answers
 are cached on disk per (name, version) under a digest of the index configuration, so a
 warm lock reads a few small files; no URL is ever written down, only file names and hashes.
 """
@@ -14,6 +17,8 @@ import hashlib
 import json
 import os
 import ssl
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -32,9 +37,9 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
-from ..errors import LockError
-from ..redact import redact
-from .pip import IndexConfig
+from ..errors import Cancelled, LockError, TimedOut
+from ..settings import Timeouts
+from .pip import IndexConfig, describe_location
 from .wheelhouse import file_sha256
 
 CACHE_VERSION = 1
@@ -94,8 +99,11 @@ def _parse_page(body: bytes, content_type: str) -> list[IndexFile]:
 class PackageIndex:
     """The host's indexes and find-links, as pip is configured to see them."""
 
-    def __init__(self, config: IndexConfig, cache_dir: Optional[Path] = None):
+    def __init__(self, config: IndexConfig, cache_dir: Optional[Path] = None, *,
+                 deadline: float = Timeouts.index, cancelled: Optional[threading.Event] = None):
         self.config = config
+        self.deadline = deadline
+        self.cancelled = cancelled
         key = hashlib.sha256(json.dumps([CACHE_VERSION, config.index_urls, config.find_links]).encode())
         self._cache = cache_dir / "index-files" / key.hexdigest()[:16] if cache_dir else None
         self._memory: dict[tuple[str, str], list[IndexFile]] = {}
@@ -204,7 +212,11 @@ class PackageIndex:
         return self._ssl
 
     def _get(self, url: str) -> tuple[Optional[bytes], str]:
+        where = describe_location(url)
+        if self.cancelled is not None and self.cancelled.is_set():
+            raise Cancelled(f"Reading the index {where}: cancelled")
         parts = urllib.parse.urlsplit(url)
+        project = parts.path.rstrip("/").rsplit("/", 1)[-1]
         headers = {"Accept": _ACCEPT, "User-Agent": "jupyter-containerize"}
         if parts.username or parts.password:  # https://user:token@host/simple
             credentials = f"{urllib.parse.unquote(parts.username or '')}:{urllib.parse.unquote(parts.password or '')}"
@@ -214,20 +226,25 @@ class PackageIndex:
         if self.config.proxy:
             handlers.append(urllib.request.ProxyHandler({"http": self.config.proxy, "https": self.config.proxy}))
         opener = urllib.request.build_opener(*handlers)
+        wait = min(self.config.timeout, self.deadline)  # for the connection and each read
+        ends = time.monotonic() + self.deadline
         try:
-            with opener.open(urllib.request.Request(url, headers=headers), timeout=self.config.timeout) as reply:
-                return reply.read(), reply.headers.get("Content-Type", "")
+            with opener.open(urllib.request.Request(url, headers=headers), timeout=wait) as reply:
+                body = bytearray()
+                while chunk := reply.read1(1 << 16):
+                    body += chunk
+                    if time.monotonic() > ends:
+                        raise TimedOut(f"The index {where} did not finish its answer for {project} "
+                                       f"within {self.deadline:g} s")
+                    if self.cancelled is not None and self.cancelled.is_set():
+                        raise Cancelled(f"Reading the index {where}: cancelled")
+                return bytes(body), reply.headers.get("Content-Type", "")
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
                 return None, ""
-            project = parts.path.rstrip('/').rsplit('/', 1)[-1]
-            raise LockError(f"The index {redact(base_url(url))} answered {exc.code} for {project}") from None
+            raise LockError(f"The index {where} answered {exc.code} for {project}") from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise LockError(f"The index {redact(base_url(url))} is unreachable: {reason}") from None
-
-
-def base_url(url: str) -> str:
-    """scheme://host of ``url``, for messages (never the path, which may hold a token)."""
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}"
+            if isinstance(reason, TimeoutError):
+                raise TimedOut(f"The index {where} did not answer within {wait:g} s (asked for {project})") from None
+            raise LockError(f"The index {where} is unreachable: {reason}") from None

@@ -8,19 +8,25 @@ configuration is written anywhere: we keep names, versions and hashes, never URL
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
+import threading
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 from packaging.utils import canonicalize_name
 
-from ..errors import LockError
+from .. import process
+from ..errors import LockError, TimedOut
 from ..redact import redact
+from ..settings import Timeouts
 from .target import Target
 
 
@@ -44,9 +50,17 @@ class NoDistribution(LockError):
 _NO_DISTRIBUTION = re.compile(r"^ERROR: No matching distribution found for (\S+)", re.MULTILINE)
 
 
-def _run_pip(args: list[str], what: str) -> subprocess.CompletedProcess:
+def _run_pip(args: list[str], what: str, *, timeout: Optional[float] = Timeouts.pip,
+             cancelled: Optional[threading.Event] = None) -> process.Finished:
+    """pip with ``args`` (see :func:`..process.run`: killed on cancel or past ``timeout``,
+    and then the time-out names the indexes pip was waiting for)."""
     cmd = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    try:
+        proc = process.run(cmd, purpose=what, timeout=timeout, cancelled=cancelled)
+    except process.CommandTimedOut as exc:
+        said = [ln.strip() for ln in exc.stderr.splitlines() if ln.strip() and not _NOISE.match(ln)][-2:]
+        raise TimedOut(f"{what} timed out after {timeout:g} s; pip's package indexes: {_describe_indexes()}"
+                       + (f"; pip's last words: {redact(' | '.join(said))}" if said else "")) from None
     if proc.returncode != 0:
         message = f"{what} failed: {_explain(proc.stderr)}"
         missing = _NO_DISTRIBUTION.search(proc.stderr)
@@ -66,14 +80,25 @@ def _explain(stderr: str) -> str:
     return redact("\n".join(errors or lines[-8:]) or "pip exited with an error")
 
 
+def _describe_indexes() -> str:
+    try:
+        config = host_index_config()
+    except Exception:  # noqa: BLE001 - only for a message
+        return "unknown"
+    return ", ".join(describe_location(u) for u in (*config.index_urls, *config.find_links)) or "none"
+
+
 def resolve(specs: list[str], target: Target, constraints: list[str] = (), *,
-            find_links: tuple[Path, ...] = (), extra_platforms: tuple[str, ...] = ()) -> list[ResolvedArtifact]:
+            find_links: tuple[Path, ...] = (), extra_platforms: tuple[str, ...] = (),
+            timeout: Optional[float] = Timeouts.pip, cancelled: Optional[threading.Event] = None,
+            ) -> list[ResolvedArtifact]:
     """Resolve ``specs`` (pins and open specs) for the target; nothing is installed.
     ``constraints`` (the kernel's pins) bound every package the resolution touches; pip adds
     them to the host's own constraint files (pip.conf), it does not replace them.
     ``find_links`` are folders of wheels built on the host (from sdists), in addition to the
     host's indexes, and ``extra_platforms`` more wheel platform tags pip may take from them.
-    Raises :class:`NoDistribution` when pip finds no wheel for a requirement."""
+    Raises :class:`NoDistribution` when pip finds no wheel for a requirement, ``TimedOut``
+    past ``timeout`` seconds and ``Cancelled`` soon after ``cancelled`` is set."""
     with tempfile.TemporaryDirectory(prefix="containerize-resolve-") as tmp:
         report = Path(tmp, "report.json")
         requirements = Path(tmp, "requirements.in")
@@ -91,6 +116,7 @@ def resolve(specs: list[str], target: Target, constraints: list[str] = (), *,
                 *constraint_args, "-r", str(requirements),
             ],
             f"Resolving for {target.platform} / Python {target.python_version}",
+            timeout=timeout, cancelled=cancelled,
         )
         data = json.loads(report.read_text())
     artifacts = []
@@ -109,7 +135,8 @@ def resolve(specs: list[str], target: Target, constraints: list[str] = (), *,
     return artifacts
 
 
-def download(lock_file: Path, target: Target, wheelhouse: Path) -> None:
+def download(lock_file: Path, target: Target, wheelhouse: Path, *, timeout: Optional[float] = Timeouts.pip,
+             cancelled: Optional[threading.Event] = None) -> None:
     """Fetch exactly the locked files (hash-checked) into ``wheelhouse`` (a persistent cache)."""
     wheelhouse.mkdir(parents=True, exist_ok=True)
     _run_pip(
@@ -117,11 +144,12 @@ def download(lock_file: Path, target: Target, wheelhouse: Path) -> None:
             "download", "--no-deps", "--require-hashes", "--quiet",
             "--dest", str(wheelhouse), *target.pip_platform_args(), "-r", str(lock_file),
         ],
-        "Downloading the locked packages",
+        "Downloading the locked packages", timeout=timeout, cancelled=cancelled,
     )
 
 
-def build_wheel(source: str, dest: Path) -> Path:
+def build_wheel(source: str, dest: Path, *, timeout: Optional[float] = Timeouts.wheel_build,
+                cancelled: Optional[threading.Event] = None) -> Path:
     """``pip wheel --no-deps`` of ``source`` (a directory, a ``name==version`` on the index
     whose sdist is built, or a VCS URL) into ``dest``; returns the one wheel built."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -129,7 +157,7 @@ def build_wheel(source: str, dest: Path) -> Path:
     args = ["wheel", "--no-deps", "--quiet", "--wheel-dir", str(dest)]
     if "==" in source and not Path(source).exists():
         args += ["--no-binary", source.split("==")[0]]
-    _run_pip([*args, source], f"Building a wheel of {redact(source)}")
+    _run_pip([*args, source], f"Building a wheel of {redact(source)}", timeout=timeout, cancelled=cancelled)
     built = sorted(set(dest.glob("*.whl")) - before) or sorted(dest.glob("*.whl"))
     if not built:
         raise LockError(f"Building a wheel of {redact(source)} produced no wheel")
@@ -147,6 +175,50 @@ class IndexConfig:
     client_cert: str | None = None
     proxy: str | None = None
     timeout: float = 15.0
+    constraints: tuple[str, ...] = ()  # the host's constraint files (pip's ``constraint`` option)
+    options: tuple[tuple[str, str], ...] = ()  # other settings that change what pip resolves
+
+    def fingerprint(self) -> str:
+        """A digest of everything here that changes what pip's resolver picks: the indexes
+        and find-links, the content of the constraint files and of local find-links folders
+        (names), the options. A digest only: URLs and their credentials are never kept."""
+        def folder(location: str) -> list[str]:
+            if "://" in location and not location.startswith("file:"):
+                return []  # a page on a server: its answers change with time (the TTL's job)
+            path = (urllib.request.url2pathname(urllib.parse.urlsplit(location).path)
+                    if location.startswith("file:") else location)
+            try:
+                return sorted(os.listdir(path))
+            except OSError:
+                return []
+
+        def content(path: str) -> str:
+            try:
+                return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            except OSError as exc:
+                return f"unreadable: {exc.errno}"
+
+        body = [self.index_urls, [[f, folder(f)] for f in self.find_links],
+                [[c, content(c)] for c in self.constraints], self.options]
+        return hashlib.sha256(json.dumps(body).encode()).hexdigest()
+
+
+# pip settings besides the indexes that change a resolution (``install --dry-run``)
+_RESOLUTION_OPTIONS = ("pre", "prefer-binary", "only-binary", "no-binary", "no-build-isolation", "use-feature",
+                       "use-deprecated")
+
+
+def describe_location(url: str) -> str:
+    """An index or find-links location for messages: ``scheme://host[:port]`` of a URL
+    (never its path or credentials, which may hold a token), a local path as it is."""
+    parts = urllib.parse.urlsplit(url)
+    if "://" not in url or parts.scheme == "file":
+        return parts.path or url
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return redact(f"{parts.scheme}://{parts.hostname or ''}{port}")
 
 
 def _config_items() -> dict[str, str]:
@@ -157,7 +229,8 @@ def _config_items() -> dict[str, str]:
         config.load()
         return dict(config.items())
     except Exception:  # noqa: BLE001 - a pip without that module: ask it
-        proc = _run_pip(["config", "list"], "Reading pip's configuration")
+        proc = process.run([sys.executable, "-m", "pip", "config", "list"], purpose="Reading pip's configuration",
+                           timeout=60)
         items = {}
         for line in proc.stdout.splitlines():
             key, _, value = line.partition("=")
@@ -190,4 +263,6 @@ def host_index_config() -> IndexConfig:
         index_urls=index_urls, find_links=many("find-links"),
         cert=get("cert") or os.environ.get("REQUESTS_CA_BUNDLE"),
         client_cert=get("client-cert"), proxy=get("proxy"), timeout=min(timeout, 60.0),
+        constraints=many("constraint"),
+        options=tuple((option, get(option)) for option in _RESOLUTION_OPTIONS if get(option) is not None),
     )

@@ -14,7 +14,9 @@ from __future__ import annotations
 import platform as host
 import shutil
 import tempfile
+import threading
 from pathlib import Path
+from typing import Optional
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
@@ -22,6 +24,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from ..errors import LockError
+from ..settings import Timeouts
 from . import pip
 from .artifacts import _python_ok, installable
 from .index import IndexFile, PackageIndex
@@ -91,7 +94,10 @@ def _native_platforms(wheels: list[Path], target: Target) -> tuple[str, ...]:
 
 
 def resolve(specs: list[str], target: Target, constraints: list[str], index: PackageIndex,
-            builder: Builder) -> list[pip.ResolvedArtifact]:
+            builder: Builder, *, timeout: Optional[float] = Timeouts.pip,
+            cancelled: Optional[threading.Event] = None) -> list[pip.ResolvedArtifact]:
+    """pip's resolution of ``specs`` (each run of pip within ``timeout``, stopped by
+    ``cancelled``), sdist-only packages built by ``builder`` between rounds."""
     pins = _pins(constraints)
     built: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="containerize-sdist-wheels-") as tmp:
@@ -99,7 +105,8 @@ def resolve(specs: list[str], target: Target, constraints: list[str], index: Pac
         while True:
             try:
                 return pip.resolve(specs, target, constraints, find_links=(links,) if built else (),
-                                   extra_platforms=_native_platforms(built, target))
+                                   extra_platforms=_native_platforms(built, target),
+                                   timeout=timeout, cancelled=cancelled)
             except pip.NoDistribution as exc:
                 if len(built) >= MAX_BUILDS:
                     raise

@@ -13,6 +13,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -21,8 +22,9 @@ from typing import Optional
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from ..errors import LockError
+from ..errors import Cancelled, LockError
 from ..redact import redact
+from ..settings import Timeouts
 from . import pip
 from .target import Target
 from .wheelhouse import file_sha256
@@ -59,18 +61,23 @@ def _local_path(url: str) -> Optional[Path]:
 
 
 class Builder:
-    """Builds (once per source state) and places wheels in ``wheelhouse``."""
+    """Builds (once per source state) and places wheels in ``wheelhouse``. Each build may
+    take ``timeout`` seconds and stops soon after ``cancelled`` is set."""
 
-    def __init__(self, cache_dir: Optional[Path]):
+    def __init__(self, cache_dir: Optional[Path], *, timeout: Optional[float] = Timeouts.wheel_build,
+                 cancelled: Optional[threading.Event] = None):
         self.root = cache_dir or Path(tempfile.mkdtemp(prefix="containerize-built-"))
         self.wheelhouse = self.root / "wheels"
+        self.timeout, self.cancelled = timeout, cancelled
 
     def _build(self, key: str, source: str) -> Path:
         folder = self.root / "built" / key
         found = sorted(folder.glob("*.whl")) if folder.is_dir() else []
         if not found:
+            if self.cancelled is not None and self.cancelled.is_set():
+                raise Cancelled(f"Building a wheel of {redact(source)}: cancelled")
             with tempfile.TemporaryDirectory(prefix="containerize-wheel-") as tmp:
-                built = pip.build_wheel(source, Path(tmp))
+                built = pip.build_wheel(source, Path(tmp), timeout=self.timeout, cancelled=self.cancelled)
                 folder.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(built, folder / built.name)
             found = [folder / built.name]

@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+import threading
 from pathlib import Path
+from typing import Optional
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from ..errors import LockError
 from ..models import Lock
+from ..settings import Timeouts
 from . import pip
 from .target import Target
 
@@ -58,8 +61,10 @@ class Wheelhouse:
             found[f"sha256:{self._hash_of(path)}"] = path
         return found
 
-    def wheels_for(self, lock: Lock, target: Target) -> list[Path]:
-        """The locked files, downloading those not yet here (hash-checked by pip)."""
+    def wheels_for(self, lock: Lock, target: Target, *, timeout: Optional[float] = Timeouts.pip,
+                   cancelled: Optional[threading.Event] = None) -> list[Path]:
+        """The locked files, downloading those not yet here (hash-checked by pip, which
+        may take ``timeout`` seconds and stops soon after ``cancelled`` is set)."""
         found = self._by_hash()
         missing = [p for p in lock.packages if not any(h in found for h in p.hashes)]
         if missing:
@@ -68,7 +73,7 @@ class Wheelhouse:
                 request.write_text("".join(
                     f"{p.name}=={p.version} " + " ".join(f"--hash={h}" for h in p.hashes) + "\n"
                     for p in missing))
-                pip.download(request, target, self.directory)
+                pip.download(request, target, self.directory, timeout=timeout, cancelled=cancelled)
             found = self._by_hash()
         self._save_index()
         wheels = []

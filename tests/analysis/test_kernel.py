@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from jupyter_containerize import process
 from jupyter_containerize.analysis import kernel as K
 from jupyter_containerize.analysis.kernel import inspect_interpreter, interpreter_for_kernel
 from jupyter_containerize.errors import InterpreterError, KernelNotFound
@@ -124,15 +125,15 @@ def test_changed_environment_is_probed_again(venv, cache):
 
 def test_probe_runs_isolated_without_shell(venv, cache, monkeypatch):
     seen = {}
-    real = K.subprocess.run
+    real = process.subprocess.Popen
 
-    def spy(args, **kwargs):
+    def spy(args, **kwargs):  # every command of the build starts here (jupyter_containerize.process)
         seen["args"], seen["shell"] = args, kwargs.get("shell", False)
         return real(args, **kwargs)
 
-    monkeypatch.setattr(K.subprocess, "run", spy)
+    monkeypatch.setattr(process.subprocess, "Popen", spy)
     inspect_interpreter(venv.python, cache_dir=cache, refresh=True)
-    assert isinstance(seen["args"], list) and seen["args"][1] == "-I" and not seen["shell"]
+    assert isinstance(seen["args"], (list, tuple)) and seen["args"][1] == "-I" and not seen["shell"]
 
 
 def test_unusable_interpreters(tmp_path, cache):

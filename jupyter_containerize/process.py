@@ -1,0 +1,110 @@
+"""The one way the build runs a command: :func:`run`.
+
+A command is an argument list (never a shell string) started in its own session, so it
+leads a process group holding everything it starts (pip's build backends, compileall's
+workers). It gets a private temporary folder (``TMPDIR``), removed afterwards, so a killed
+command leaves no files behind. ``cancelled`` is polled every :data:`POLL_S` seconds: when it
+is set, or when ``timeout`` seconds have passed, the whole group is killed and
+:class:`~.errors.Cancelled` or :class:`~.errors.TimedOut` (naming the command's purpose and
+the limit) is raised. Otherwise the exit status and the captured output are returned; a
+non-zero status is the caller's to judge.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from typing import Mapping, Optional, Sequence
+
+from .errors import Cancelled, TimedOut
+from .redact import redact
+
+POLL_S = 0.1  # how often a running command looks at the cancel event
+_REAP_S = 5.0  # after the kill: how long to wait for the pipes to close
+
+
+class CommandTimedOut(TimedOut):
+    """:class:`~.errors.TimedOut` for a command, with what it wrote before it was killed."""
+
+    def __init__(self, message: str, stdout: str, stderr: str):
+        super().__init__(message)
+        self.stdout, self.stderr = stdout, stderr
+
+
+@dataclass(frozen=True)
+class Finished:
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(args: Sequence[str | os.PathLike], *, purpose: str, timeout: Optional[float],
+        cancelled: Optional[threading.Event] = None, env: Optional[Mapping[str, str]] = None,
+        cwd: Optional[str | os.PathLike] = None) -> Finished:
+    """Run ``args`` to its end (see the module doc). ``purpose`` names the command in errors
+    ("Resolving for linux/amd64"); it must hold no secret. ``timeout`` None: no limit.
+    ``env`` replaces the environment (default: this process's). Raises ``OSError`` when the
+    program cannot be started."""
+    if isinstance(args, (str, bytes)):
+        raise TypeError("run() takes an argument list, never a shell string")
+    argv = tuple(os.fspath(a) for a in args)
+    if cancelled is not None and cancelled.is_set():
+        raise Cancelled(f"{purpose}: cancelled")
+    with tempfile.TemporaryDirectory(prefix="containerize-run-") as tmp:
+        child_env = {**(os.environ if env is None else env), "TMPDIR": tmp, "TEMP": tmp, "TMP": tmp}
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, errors="replace", start_new_session=True, env=child_env, cwd=cwd)
+        try:
+            stdout, stderr = _wait(proc, purpose, timeout, cancelled)
+        except (Cancelled, CommandTimedOut):  # the group is already killed and reaped
+            raise
+        except BaseException:
+            _kill(proc)  # an error in this thread (KeyboardInterrupt...) leaves nothing running
+            raise
+    return Finished(argv, proc.returncode, stdout, stderr)
+
+
+def _wait(proc: subprocess.Popen, purpose: str, timeout: Optional[float],
+          cancelled: Optional[threading.Event]) -> tuple[str, str]:
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        if cancelled is not None and cancelled.is_set():
+            _kill(proc)
+            raise Cancelled(f"{purpose}: cancelled")
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        step = left if cancelled is None else (POLL_S if left is None else min(POLL_S, left))
+        try:
+            # communicate() may be called again after a time-out without losing output
+            return proc.communicate(timeout=step)
+        except subprocess.TimeoutExpired:
+            if deadline is not None and time.monotonic() >= deadline:
+                stdout, stderr = _kill(proc)
+                tail = [ln.strip() for ln in stderr.splitlines() if ln.strip()][-2:]
+                raise CommandTimedOut(f"{purpose} timed out after {timeout:g} s"
+                                      + (f" (last output: {redact(' | '.join(tail))})" if tail else ""),
+                                      stdout, stderr) from None
+
+
+def _kill(proc: subprocess.Popen) -> tuple[str, str]:
+    """Kill the command's whole process group, reap it, and return what it wrote. The
+    group is only signalled while its leader is not reaped: until then its id cannot
+    belong to anyone else."""
+    if proc.returncode is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        return proc.communicate(timeout=_REAP_S)
+    except (subprocess.TimeoutExpired, ValueError):  # a process outside the group holds the pipes
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
+        proc.wait()
+        return "", ""
