@@ -451,7 +451,7 @@ export function buildRequest(
   };
   const request: StartBuildRequest = {
     path,
-    platform: fields.platform,
+    platform: fields.platform as StartBuildRequest['platform'],
     push: fields.push,
     verify: fields.verify,
     edits: packageEdits(analysis, draft)

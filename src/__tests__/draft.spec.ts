@@ -15,6 +15,7 @@ import {
   secretRows,
   specFor
 } from '../draft';
+import { nameHash, slug } from '../tags';
 
 const analysis: Analysis = {
   notebook: 'examples/x.ipynb',
@@ -217,7 +218,9 @@ describe('build request', () => {
       registry: 'localhost:5000',
       push: true
     });
-    expect(request.tag).toBe('team-sales-report:v2');
+    // "Sales Report" is not a slug as it is: its slug carries a hash of the name
+    expect(request.tag).toBe(`team-${slug(path)}:v2`);
+    expect(slug(path)).toBe(`sales-report-${nameHash('Sales Report')}`);
     expect(request.registry).toBe('localhost:5000');
     expect(request.push).toBe(true);
   });
@@ -244,7 +247,7 @@ describe('build request', () => {
       draft({ registry: '' }),
       defaults
     ).request;
-    expect([none.tag, none.registry]).toEqual(['sales-report:{lock}', '']);
+    expect([none.tag, none.registry]).toEqual([`${slug(path)}:{lock}`, '']);
   });
 
   it('sends the files left out, when the analysis lists them', () => {
