@@ -63,6 +63,8 @@ class ContainerizeApp(ExtensionApp):
     index_timeout = Float(Timeouts.index, min=1.0, config=True,
                           help="Seconds one request to a package index may take, connection to last byte "
                                "(pip's own timeout bounds each wait for data).")
+    push_timeout = Float(Timeouts.push, min=1.0, config=True,
+                         help="Seconds pushing one image to its registry may take; then the push fails.")
     resolution_cache_ttl = Float(RESOLUTION_TTL, min=0.0, config=True,
                                  help="Seconds a cached pip resolution is reused (0: never cached).")
 
@@ -81,7 +83,7 @@ class ContainerizeApp(ExtensionApp):
             base_image_template=self.base_image_template, base_image=self.base_image,
             tag_template=self.tag_template, registry=self.registry, cache_dir=Path(self.cache_dir),
             timeouts=Timeouts(pip=self.pip_timeout, wheel_build=self.wheel_build_timeout,
-                              compile=self.compile_timeout, index=self.index_timeout),
+                              compile=self.compile_timeout, index=self.index_timeout, push=self.push_timeout),
             resolution_ttl=self.resolution_cache_ttl,
         )
         self.build_manager = BuildManager(

@@ -17,7 +17,9 @@ no more log or progress events; phase and state events are always kept), one mes
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import shutil
 import threading
 import traceback
 import uuid
@@ -28,6 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Optional
 
+from . import process
 from .engine import ContainerEngine
 from .errors import BuildNotFound, Cancelled, Conflict, ContainerizeError
 from .models import BuildError, BuildEvent, BuildJob, BuildList, BuildRequest, BuildState, EventPage
@@ -116,11 +119,22 @@ class BuildManager:
         self._state_lock = threading.Lock()
         self._loop: Optional[asyncio.AbstractEventLoop] = None
 
+    def _scratch(self, job_id: str) -> Path:
+        """The job's own folder for temporary files (its build context, its commands' temp)."""
+        return self.settings.cache_dir / "scratch" / job_id
+
     def _sweep(self, job_ids: list[str]) -> list[str]:
-        """Remove the containers that interrupted jobs left (a verify run of a killed server);
-        their images were never tagged. Returns the ids of the containers removed."""
+        """Undo what interrupted jobs (of a server that was killed) left: their commands still
+        running (pip, a wheel build, the kernel probe: found by their mark), their scratch
+        folders, their verify containers (their images were never tagged). Returns the ids
+        of the containers removed."""
         if not job_ids:
             return []
+        killed = process.kill_job_processes(job_ids)
+        if killed:
+            self.log.warning("Killed %d command(s) that interrupted builds left running", len(killed))
+        for job_id in job_ids:
+            shutil.rmtree(self._scratch(job_id), ignore_errors=True)
         removed = []
         try:
             engine = self.engine_factory()
@@ -154,7 +168,8 @@ class BuildManager:
         """Push the image of a build (the REST ``push`` action): a succeeded one, or one whose
         push failed (the image is there; try again)."""
         job = self._stored(job_id)
-        pushable = job.state == BuildState.succeeded or (job.state == BuildState.failed and job.phase == "push")
+        pushable = job.state == BuildState.succeeded or (
+            job.state in (BuildState.failed, BuildState.interrupted) and job.phase == "push")
         if job_id in self._live or not pushable or not job.result:
             raise Conflict(f"Build {job_id} is {job.state.value}: only a built image can be pushed "
                            "(a succeeded build, or one whose push failed)")
@@ -179,10 +194,14 @@ class BuildManager:
             self._emit(live, kind="log", message="Waiting for the other build of this notebook to finish")
 
     def _work(self, live: _Live) -> None:
+        scratch = self._scratch(live.job.id)
         try:
             if self._running(live, live.start_message):
-                live.work()
+                scratch.mkdir(parents=True, exist_ok=True)
+                with process.for_job(live.job.id, scratch):
+                    live.work()
         finally:
+            shutil.rmtree(scratch, ignore_errors=True)
             self._next(live)
 
     def _next(self, done: _Live) -> None:
@@ -223,12 +242,13 @@ class BuildManager:
             result = build_image(request, live.notebook, root=self.root, settings=self._settings_for(request),
                                  engine=engine, reporter=_JobReporter(self, live), cancelled=live.cancelled,
                                  kernel_spec_manager=self.kernel_spec_manager,
-                                 container_labels={JOB_LABEL: live.job.id})
+                                 container_labels={JOB_LABEL: live.job.id}, scratch=self._scratch(live.job.id))
             live.job.result, live.job.tag = result, result.tag  # kept if the push fails: push again
             self._save(live)
             if request.push:
                 result = result.model_copy(update={"digest": push_image(
-                    engine, result.tag, reporter=_JobReporter(self, live), cancelled=live.cancelled)})
+                    engine, result.tag, reporter=_JobReporter(self, live), cancelled=live.cancelled,
+                    timeout=self.settings.timeouts.push)})
             self._succeeded(live, result)
 
         self._guard(live, build)
@@ -238,7 +258,7 @@ class BuildManager:
 
         def push():
             digest = push_image(self.engine_factory(), result.tag, reporter=_JobReporter(self, live),
-                                cancelled=live.cancelled)
+                                cancelled=live.cancelled, timeout=self.settings.timeouts.push)
             return self._succeeded(live, result.model_copy(update={"digest": digest}))
 
         self._guard(live, push)
@@ -251,6 +271,11 @@ class BuildManager:
         except ContainerizeError as exc:
             self._fail(live, str(exc))
         except Exception as exc:  # a bug must still end the job, never leave it "running"
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                where = f" ({exc.filename})" if exc.filename else ""
+                self._fail(live, f"No space left on the device{where}: free some, or point "
+                                 "ContainerizeApp.cache_dir at a larger disk")
+                return
             trace = "".join(traceback.format_exception(exc))
             self.log.error("Build %s (%s) ended with an unexpected error:\n%s", live.job.id, live.job.notebook,
                            redact(trace))

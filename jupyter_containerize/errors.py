@@ -82,6 +82,11 @@ class PushFailed(ContainerizeError):
     reason = "Push failed"
 
 
+class NoSpace(ContainerizeError):
+    status = 507
+    reason = "No space left"
+
+
 class Cancelled(ContainerizeError):
     status = 409
     reason = "Cancelled"

@@ -196,7 +196,7 @@ def containerize(
                          cancelled=cancelled, kernel_spec_manager=kernel_spec_manager)
     if request.push:
         result = result.model_copy(update={"digest": push_image(engine, result.tag, reporter=reporter,
-                                                                  cancelled=cancelled)})
+                                                                  cancelled=cancelled, timeout=settings.timeouts.push)})
     return result
 
 
@@ -211,12 +211,14 @@ def build_image(
     cancelled: Optional[threading.Event] = None,
     kernel_spec_manager=None,
     container_labels: Optional[dict[str, str]] = None,
+    scratch: Optional[Path] = None,
 ) -> BuildResult:
     """notebook -> analysis -> lock -> context -> image, verified when asked. The image is
     tagged only once it is built (and verified): a failed, cancelled or killed build never
     leaves its tag on an image that does not run, nor takes it from the previous good one.
     ``container_labels`` go on the verify container, so a server that restarts after being
-    killed can find and remove it."""
+    killed can find and remove it; the build context is written inside ``scratch`` (default:
+    the system's temporary folder) and removed at the end."""
     cancelled = cancelled or threading.Event()
     started = time.monotonic()
     check_request(request, notebook, settings, engine)
@@ -251,7 +253,7 @@ def build_image(
         else:
             reporter.log(item.message)
 
-    with tempfile.TemporaryDirectory(prefix="containerize-context-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="containerize-context-", dir=scratch) as tmp:
         prepared = prepare_context(notebook, analysis, the_lock, settings, Path(tmp) / "context",
                                    python_version=environment.python_version, root=root, cancelled=cancelled)
         _check(cancelled)
@@ -291,10 +293,13 @@ def verify_image(engine: ContainerEngine, image_id: str, spec: ContextSpec, tag:
     reporter.log(f"{name} ran to the end in the new image")
 
 
-def push_image(engine: ContainerEngine, tag: str, *, reporter: Reporter, cancelled: threading.Event) -> str:
-    """Push ``tag`` with the Docker configuration's credentials; return its digest reference."""
+def push_image(engine: ContainerEngine, tag: str, *, reporter: Reporter, cancelled: threading.Event,
+               timeout: Optional[float] = None) -> str:
+    """Push ``tag`` with the Docker configuration's credentials; return its digest reference.
+    A push that takes longer than ``timeout`` seconds is stopped (TimedOut)."""
     reporter.phase("push", f"Pushing {tag}")
-    digest = engine.push(tag, on_progress=lambda item: reporter.log(item.message), cancelled=cancelled)
+    digest = engine.push(tag, on_progress=lambda item: reporter.log(item.message), cancelled=cancelled,
+                         timeout=timeout)
     reporter.log(f"Pushed {digest}")
     return digest
 

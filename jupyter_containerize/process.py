@@ -8,10 +8,16 @@ is set, or when ``timeout`` seconds have passed, the whole group is killed and
 :class:`~.errors.Cancelled` or :class:`~.errors.TimedOut` (naming the command's purpose and
 the limit) is raised. Otherwise the exit status and the captured output are returned; a
 non-zero status is the caller's to judge.
+
+A command run for a build job carries the job's id in its environment (:data:`JOB_ENV`, set
+by :func:`for_job` on the worker thread), and so does everything it starts. A server that was
+killed cannot kill its commands; the next one finds them by that mark
+(:func:`kill_job_processes`) and kills them, so a killed build leaves nothing running.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -19,12 +25,49 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from typing import Mapping, Optional, Sequence
+from pathlib import Path
+from typing import Iterator, Mapping, Optional, Sequence
 
 from .errors import Cancelled, TimedOut
 from .redact import redact
 
 POLL_S = 0.1  # how often a running command looks at the cancel event
+JOB_ENV = "JUPYTER_CONTAINERIZE_JOB"  # the build job a command runs for, in its environment
+_current = threading.local()
+
+
+@contextlib.contextmanager
+def for_job(job_id: str, scratch: Optional[Path] = None) -> Iterator[None]:
+    """Mark the commands this thread runs meanwhile as run for the build job ``job_id``, and
+    give them their temporary folders inside ``scratch`` (the job's, removed with it)."""
+    previous = getattr(_current, "job", None), getattr(_current, "scratch", None)
+    _current.job, _current.scratch = job_id, scratch
+    try:
+        yield
+    finally:
+        _current.job, _current.scratch = previous
+
+
+def kill_job_processes(job_ids: Sequence[str], proc: Path = Path("/proc")) -> list[int]:
+    """Kill (SIGKILL) every process whose environment marks it as run for one of ``job_ids``:
+    the commands, and what they started, of builds whose server was killed. Returns their
+    pids. Linux only (elsewhere: nothing is found)."""
+    wanted = {f"{JOB_ENV}={job_id}".encode() for job_id in job_ids}
+    killed = []
+    if not wanted or not proc.is_dir():
+        return killed
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if wanted.intersection(environ):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry.name), signal.SIGKILL)
+                killed.append(int(entry.name))
+    return killed
 _REAP_S = 5.0  # after the kill: how long to wait for the pipes to close
 
 
@@ -56,8 +99,11 @@ def run(args: Sequence[str | os.PathLike], *, purpose: str, timeout: Optional[fl
     argv = tuple(os.fspath(a) for a in args)
     if cancelled is not None and cancelled.is_set():
         raise Cancelled(f"{purpose}: cancelled")
-    with tempfile.TemporaryDirectory(prefix="containerize-run-") as tmp:
+    scratch = getattr(_current, "scratch", None)
+    with tempfile.TemporaryDirectory(prefix="containerize-run-", dir=scratch if scratch and scratch.is_dir() else None) as tmp:
         child_env = {**(os.environ if env is None else env), "TMPDIR": tmp, "TEMP": tmp, "TMP": tmp}
+        if getattr(_current, "job", None):
+            child_env[JOB_ENV] = _current.job
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, errors="replace", start_new_session=True, env=child_env, cwd=cwd)
         try:

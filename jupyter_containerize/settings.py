@@ -20,6 +20,7 @@ class Timeouts:
     compile: float = 600.0  # compileall over the packages of one environment layer
     index: float = 120.0  # one request to a package index, from connecting to the last byte
     git: float = 10.0  # one git command reading the notebook's provenance
+    push: float = 3600.0  # pushing one image to its registry
 
 
 RESOLUTION_TTL = 24 * 3600.0  # seconds a cached resolution is reused

@@ -54,7 +54,7 @@ def analyze_notebook(
     session.run(notebook)
     analysis = session.result()
     warnings = list(analysis.warnings)
-    found = find_secrets(notebook, analysis.notebook, session.base, analysis, warnings)
+    found = find_secrets(notebook, analysis.notebook, session.base, analysis, warnings, root=session.boundary)
     return analysis.model_copy(update={"secrets": found, "warnings": warnings})
 
 

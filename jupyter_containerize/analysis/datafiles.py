@@ -8,7 +8,7 @@ import os
 import re
 from pathlib import Path
 
-from ..image.files import MAX_FILES, SKIP_DIRS, expand, lexically_within, within
+from ..image.files import MAX_FILES, SKIP_DIRS, expand, lexically_within, link_out, within
 from ..models import DataFile
 from .local import relative
 
@@ -68,8 +68,9 @@ def find_data_files(
                 continue
             resolved = within(match, root)
             if resolved is None:
-                if os.path.lexists(match):  # inside by name, outside through a link
-                    warnings.append(refused_warning(relative(Path(os.path.normpath(match)), base_resolved), root_name))
+                link = link_out(Path(os.path.normpath(match)), root)
+                if link is not None:  # inside by name, outside through a link: name the link only
+                    warnings.append(refused_warning(relative(link, base_resolved), root_name))
                 continue
             rel = relative(Path(os.path.normpath(match)), base_resolved)  # as the notebook names it
             if rel in found or resolved in exclude or resolved in protected:
@@ -85,6 +86,7 @@ def find_data_files(
                 continue
             size = sum(f.size for f in expansion.files)
             found[rel] = DataFile(path=rel, size=size, large=size >= large)
+    warnings[:] = list(dict.fromkeys(warnings))
     files = sorted(found.values(), key=lambda d: d.path)
     for data in files:
         if data.large:

@@ -15,7 +15,6 @@ import bisect
 import codecs
 import contextlib
 import hashlib
-import os
 import tempfile
 import threading
 from collections import OrderedDict
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from ..errors import SecretsFound
+from ..image.files import expand
 from ..models import Analysis, SecretFinding
 
 # detect-secrets' detectors, minus HexHighEntropyString (sha256 digests, commit ids, image
@@ -78,7 +78,6 @@ TEXT_OUTPUTS = ("text/plain", "text/html", "text/markdown", "text/latex")
 MAX_FILE_BYTES = 1024 * 1024
 MAX_FILES = 500
 MAX_LINES = 20000  # about 4 s of scanning
-_SKIP_DIRS = {"__pycache__", ".git", ".ipynb_checkpoints"}
 
 # detect-secrets keeps its settings in one global: one scan at a time in a process
 _LOCK = threading.Lock()
@@ -106,10 +105,10 @@ class _Combined:
 
 
 def find_secrets(notebook: dict, notebook_name: str, base: Path, analysis: Analysis,
-                 warnings: Optional[list[str]] = None) -> list[SecretFinding]:
+                 warnings: Optional[list[str]] = None, *, root: Optional[Path] = None) -> list[SecretFinding]:
     """What detect-secrets finds in the notebook (``notebook_name``, its JSON ``notebook``)
-    and in the local modules and data files of ``analysis`` (relative to ``base``). A scan
-    cut short for size is said in ``warnings``."""
+    and in the local modules and data files of ``analysis`` (relative to ``base``, inside
+    ``root``). A scan cut short for size is said in ``warnings``."""
     sources, outputs = _notebook_texts(notebook)
     found: list[SecretFinding] = []
     budget = MAX_LINES
@@ -121,7 +120,7 @@ def find_secrets(notebook: dict, notebook_name: str, base: Path, analysis: Analy
                 for number, kind in detector.text(combined.name, "\n".join(kept) + "\n"):
                     cell, output, line = combined.place(number)
                     found.append(SecretFinding(path=notebook_name, cell=cell, output=output, line=line, kind=kind))
-        for rel, source in _shipped_files(base, analysis):
+        for rel, source in _shipped_files(base, root or base, analysis):
             if budget <= 0:
                 break
             budget -= _line_count(source)
@@ -239,33 +238,18 @@ def _notebook_texts(notebook: dict) -> tuple[_Combined, _Combined]:
     return sources, outputs
 
 
-def _shipped_files(base: Path, analysis: Analysis) -> Iterator[tuple[str, Path]]:
-    """(path as the analysis lists it, file) of the small text files the image copies:
-    local modules (packages walked) and data files (folders walked)."""
+def _shipped_files(base: Path, root: Path, analysis: Analysis) -> Iterator[tuple[str, Path]]:
+    """(path as the analysis lists it, file) of the small text files the image copies: the
+    local modules and data files as the context takes them (``image.files.expand``: folders
+    walked, nothing outside ``root`` ever opened)."""
+    entries = [*analysis.local_modules, *(d.path for d in analysis.data_files)]
     count = 0
-    for rel in [*analysis.local_modules, *(d.path for d in analysis.data_files)]:
-        path = Path(rel)
-        if path.is_absolute() or ".." in path.parts:
-            continue
-        source = base / path
-        children = [source] if source.is_file() else _walk(source) if source.is_dir() else []
-        for child in children:
-            if count >= MAX_FILES:
-                return
-            try:
-                small = child.is_file() and child.stat().st_size <= MAX_FILE_BYTES
-            except OSError:
-                continue
-            if small and _is_text(child):
-                count += 1
-                yield child.relative_to(base).as_posix(), child
-
-
-def _walk(folder: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-        for name in sorted(filenames):
-            yield Path(dirpath, name)
+    for shipped in expand(base, root, entries).files:
+        if count >= MAX_FILES:
+            return
+        if shipped.size <= MAX_FILE_BYTES and _is_text(shipped.source):
+            count += 1
+            yield shipped.rel, shipped.source
 
 
 def _is_text(path: Path) -> bool:

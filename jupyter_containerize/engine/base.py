@@ -72,9 +72,11 @@ class ContainerEngine(abc.ABC):
         a tag names, or that is gone already, is left as it is."""
         raise NotImplementedError
 
-    def push(self, tag: str, *, on_progress: Callable[[BuildProgress], None], cancelled: threading.Event) -> str:
+    def push(self, tag: str, *, on_progress: Callable[[BuildProgress], None], cancelled: threading.Event,
+             timeout: Optional[float] = None) -> str:
         """Push ``tag`` with the engine's registry credentials; return ``repository@sha256:...``.
-        Raise PushFailed (unauthorised, forbidden, unreachable) or Cancelled."""
+        Raise PushFailed (unauthorised, forbidden, unreachable), Cancelled, or TimedOut after
+        ``timeout`` seconds."""
         raise NotImplementedError
 
     def run_once(self, image: str, args: tuple[str, ...] = (), *, on_output: Callable[[str], None],

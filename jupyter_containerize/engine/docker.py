@@ -12,7 +12,7 @@ from typing import Callable
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound
 
-from ..errors import Cancelled, EngineUnavailable, ImageBuildFailed, NotFound, PushFailed
+from ..errors import Cancelled, EngineUnavailable, ImageBuildFailed, NotFound, PushFailed, TimedOut
 from .base import BuildProgress, ContainerEngine, ImageInfo, RunOutcome
 from .docker_run import ENGINE_ERRORS
 from .registry import push_error, repository_of
@@ -104,6 +104,24 @@ def _cancellable_stream(client: docker.APIClient, cancelled: threading.Event, ac
         client.close()
     if cancelled.is_set():
         raise Cancelled(f"The {action} was cancelled")
+
+
+def _deadline(cancelled: threading.Event, timeout: float | None) -> tuple[threading.Event, threading.Event]:
+    """An event set when ``cancelled`` is, or when ``timeout`` seconds have passed (then the
+    second event is set too). Set the first one when done, to end the watcher."""
+    stop, expired = threading.Event(), threading.Event()
+
+    def watch():
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not stop.wait(0.2):
+            if cancelled.is_set():
+                stop.set()
+            elif deadline is not None and time.monotonic() >= deadline:
+                expired.set()
+                stop.set()
+
+    threading.Thread(target=watch, daemon=True, name="engine-deadline").start()
+    return stop, expired
 
 
 class DockerEngine(ContainerEngine):
@@ -255,19 +273,29 @@ class DockerEngine(ContainerEngine):
             except APIError:  # gone already (ImageNotFound is one), or in use: keep it
                 pass
 
-    def push(self, tag: str, *, on_progress: Callable[[BuildProgress], None], cancelled: threading.Event) -> str:
+    def push(self, tag: str, *, on_progress: Callable[[BuildProgress], None], cancelled: threading.Event,
+             timeout: float | None = None) -> str:
         repository = repository_of(tag)
         name_tag = tag[len(repository) + 1:] or "latest"
         client = self._client()  # reads the Docker configuration's credentials (DOCKER_CONFIG)
         digest = None
-        with _cancellable_stream(client, cancelled, "push", lambda message: push_error(tag, message)):
-            for item in client.push(repository, tag=name_tag, stream=True, decode=True):
-                if "errorDetail" in item or "error" in item:
-                    raise push_error(tag, (item.get("errorDetail") or {}).get("message") or item.get("error"))
-                digest = (item.get("aux") or {}).get("Digest") or digest
-                if item.get("status") and not item.get("progressDetail"):
-                    layer = f"{item['id']}: " if item.get("id") else ""
-                    on_progress(BuildProgress(f"{layer}{item['status']}"))
+        stop, expired = _deadline(cancelled, timeout)
+        try:
+            with _cancellable_stream(client, stop, "push", lambda message: push_error(tag, message)):
+                for item in client.push(repository, tag=name_tag, stream=True, decode=True):
+                    if "errorDetail" in item or "error" in item:
+                        raise push_error(tag, (item.get("errorDetail") or {}).get("message") or item.get("error"))
+                    digest = (item.get("aux") or {}).get("Digest") or digest
+                    if item.get("status") and not item.get("progressDetail"):
+                        layer = f"{item['id']}: " if item.get("id") else ""
+                        on_progress(BuildProgress(f"{layer}{item['status']}"))
+        except Cancelled:
+            if expired.is_set() and not cancelled.is_set():
+                raise TimedOut(f"Pushing {tag} timed out after {timeout:g} s: the registry "
+                               f"{repository.split('/')[0]} did not finish in time") from None
+            raise
+        finally:
+            stop.set()  # ends the deadline's watcher
         if not digest:
             raise PushFailed(f"The registry did not report a digest for {tag}")
         return f"{repository_of(tag)}@{digest}"

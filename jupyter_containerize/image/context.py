@@ -6,6 +6,7 @@ cache hits. The Dockerfile comes from the template file ``Dockerfile.j2`` beside
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Optional
 
 from .._version import __version__
-from ..errors import ContainerizeError
+from ..errors import ContainerizeError, NoSpace, NotebookNotFound
 from . import dockerfile
 from .files import copy_inside
 
@@ -104,7 +105,22 @@ def _runner_dir() -> Path:
 
 
 def write_context(spec: ContextSpec, dest: Path) -> Path:
-    """Write the context into ``dest`` (made empty first) and return it."""
+    """Write the context into ``dest`` (made empty first) and return it. A full disk is
+    NoSpace naming where, a notebook gone meanwhile NotebookNotFound."""
+    try:
+        return _write_context(spec, dest)
+    except FileNotFoundError as exc:
+        if not spec.notebook.exists():
+            raise NotebookNotFound(f"{spec.notebook.name} was moved or deleted during the build") from None
+        raise ContainerizeError(f"Cannot write the build context: {exc.filename} is gone") from None
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise NoSpace(f"No space left on the disk holding the build context ({dest.parent}): free some, or "
+                          "point ContainerizeApp.cache_dir (--cache-dir) at a larger disk") from None
+        raise
+
+
+def _write_context(spec: ContextSpec, dest: Path) -> Path:
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)

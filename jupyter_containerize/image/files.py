@@ -58,6 +58,17 @@ def lexically_within(path: Path, root: Path) -> bool:
     return normal == root or root in normal.parents
 
 
+def link_out(path: Path, root: Path) -> Optional[Path]:
+    """The first part of ``path`` (inside ``root`` by name) that is a link leading outside
+    ``root``: what to name when ``path`` resolves outside, without naming anything there."""
+    current = root
+    for part in path.relative_to(root).parts:
+        current = current / part
+        if current.is_symlink() and within(current, root) is None:
+            return current
+    return None
+
+
 def expand(base: Path, root: Path, entries: Iterable[str]) -> Expansion:
     """The files of ``entries`` (paths relative to ``base``: files, or folders walked without
     following links out of the root), each relative path once, sorted."""
