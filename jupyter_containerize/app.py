@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Float, Int, Type, Unicode, default
+from traitlets import Float, Int, List, Type, Unicode, default
 
 from ._version import __version__
 from .builds import HISTORY_MAX_BUILDS, HISTORY_MAX_DAYS, BuildManager
@@ -41,6 +41,9 @@ class ContainerizeApp(ExtensionApp):
         help="Default image reference: {notebook} (name slug) and {lock} (12 hex of the lock digest).",
     )
     registry = Unicode("", config=True, help="Registry prefix for default tags, e.g. ghcr.io/me")
+    insecure_registries = List(Unicode(), config=True,
+                               help="Registries spoken to over plain HTTP by the registry output (loopback "
+                                    "registries always are).")
     cache_dir = Unicode(config=True, help="Host cache for wheels and resolutions.")
     max_concurrent_builds = Int(1, config=True, help="Builds that run at once; the rest queue.")
     store_path = Unicode(config=True, help="SQLite file holding build jobs and their events "
@@ -84,7 +87,7 @@ class ContainerizeApp(ExtensionApp):
             tag_template=self.tag_template, registry=self.registry, cache_dir=Path(self.cache_dir),
             timeouts=Timeouts(pip=self.pip_timeout, wheel_build=self.wheel_build_timeout,
                               compile=self.compile_timeout, index=self.index_timeout, push=self.push_timeout),
-            resolution_ttl=self.resolution_cache_ttl,
+            resolution_ttl=self.resolution_cache_ttl, insecure_registries=tuple(self.insecure_registries),
         )
         self.build_manager = BuildManager(
             root=Path(self.serverapp.root_dir), settings=settings, engine_factory=self.engine_class,

@@ -119,6 +119,10 @@ class BuildManager:
         self._state_lock = threading.Lock()
         self._loop: Optional[asyncio.AbstractEventLoop] = None
 
+    def archive_path(self, job_id: str) -> Path:
+        """Where a build with the archive output writes its OCI archive (``GET builds/ID/archive``)."""
+        return self.settings.cache_dir / "archives" / f"{job_id}.tar"
+
     def _scratch(self, job_id: str) -> Path:
         """The job's own folder for temporary files (its build context, its commands' temp)."""
         return self.settings.cache_dir / "scratch" / job_id
@@ -242,10 +246,11 @@ class BuildManager:
             result = build_image(request, live.notebook, root=self.root, settings=self._settings_for(request),
                                  engine=engine, reporter=_JobReporter(self, live), cancelled=live.cancelled,
                                  kernel_spec_manager=self.kernel_spec_manager,
-                                 container_labels={JOB_LABEL: live.job.id}, scratch=self._scratch(live.job.id))
+                                 container_labels={JOB_LABEL: live.job.id}, scratch=self._scratch(live.job.id),
+                                 archive=self.archive_path(live.job.id))
             live.job.result, live.job.tag = result, result.tag  # kept if the push fails: push again
             self._save(live)
-            if request.push:
+            if request.push and result.output == "engine":  # the registry output is pushed already
                 result = result.model_copy(update={"digest": push_image(
                     engine, result.tag, reporter=_JobReporter(self, live), cancelled=live.cancelled,
                     timeout=self.settings.timeouts.push)})
@@ -308,6 +313,8 @@ class BuildManager:
         except Exception:  # a store problem must not fail the build that just finished
             self.log.exception("Could not prune the build history")
             return []
+        for job_id in deleted:  # an archive lives as long as its build's record
+            self.archive_path(job_id).unlink(missing_ok=True)
         if deleted:
             self.log.info("Removed %d old build(s) from the history", len(deleted))
         return deleted
@@ -329,6 +336,7 @@ class BuildManager:
         if job_id in self._live:
             raise Conflict(f"Build {job_id} is {job.state.value}: cancel it first")
         self.store.delete(job_id)
+        self.archive_path(job_id).unlink(missing_ok=True)
 
     def shutdown(self) -> None:
         for live in list(self._live.values()):

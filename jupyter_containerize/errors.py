@@ -82,6 +82,11 @@ class PushFailed(ContainerizeError):
     reason = "Push failed"
 
 
+class PullFailed(ContainerizeError):
+    status = 502
+    reason = "Pull failed"
+
+
 class NoSpace(ContainerizeError):
     status = 507
     reason = "No space left"

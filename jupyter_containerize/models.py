@@ -182,6 +182,8 @@ class BuildState(str, enum.Enum):
 
 
 Phase = Literal["analyse", "lock", "context", "build", "verify", "push"]
+Platform = Literal["linux/amd64", "linux/arm64"]
+Output = Literal["engine", "registry", "archive"]
 PLATFORMS: tuple[str, ...] = ("linux/amd64", "linux/arm64")
 PHASES: tuple[str, ...] = ("analyse", "lock", "context", "build", "verify", "push")
 
@@ -196,7 +198,22 @@ class BuildRequest(Model):
     python: Optional[str] = Field(default=None, description="Interpreter overriding the kernel's")
     kernel: Optional[str] = Field(default=None, pattern=r"^[A-Za-z0-9._-]{1,255}$",
                                   description="Kernel name overriding the notebook's")
-    platform: Literal["linux/amd64", "linux/arm64"] = "linux/amd64"
+    platform: Platform = "linux/amd64"
+    platforms: list[Platform] = Field(
+        default_factory=list, max_length=2,
+        description="Several platforms at once (an image index; registry and archive outputs); overrides platform",
+    )
+    output: Optional[Output] = Field(
+        default=None,
+        description="engine: built by the container engine; registry: assembled here and pushed (no engine "
+                    "needed); archive: assembled here and written as an OCI archive; null: the engine when one "
+                    "answers, else the registry when the tag names one",
+    )
+    created: Optional[str] = Field(
+        default=None, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$",
+        description="The image's creation time (a build input: the same inputs give the same digest); "
+                    "default: SOURCE_DATE_EPOCH, else 1970-01-01T00:00:00Z (registry and archive outputs)",
+    )
     push: bool = False
     verify: bool = False
     edits: PackageEdits = Field(default_factory=PackageEdits)
@@ -234,6 +251,15 @@ class BuildResult(Model):
     size: int = Field(description="Image size in bytes")
     duration_s: float
     digest: Optional[str] = Field(default=None, description="repository@sha256:... once pushed")
+    output: Output = Field(default="engine", description="What made the image (see BuildRequest.output)")
+    output_reason: str = Field(default="", description="Why that output was used")
+    platforms: list[str] = Field(default_factory=lambda: ["linux/amd64"])
+    verified: Optional[bool] = Field(
+        default=None, description="True: the notebook ran in the image; false: verify was asked but could not run "
+                                  "here (no engine); null: not asked")
+    archive: Optional[str] = Field(default=None, description="The OCI archive written (archive output)")
+    uploaded: list[str] = Field(default_factory=list,
+                                description="Digests of the blobs a registry push sent (others were there already)")
 
 
 class BuildJob(Model):

@@ -22,7 +22,7 @@ from .analysis.notebook import kernel_name as read_kernel_name
 from .analysis.notebook import read_notebook
 from .analysis.secrets import check_secrets
 from .engine import BuildProgress, ContainerEngine
-from .errors import Cancelled, NotebookNotFound, VerifyFailed
+from .errors import Cancelled, EngineUnavailable, InvalidRequest, NotebookNotFound, VerifyFailed
 from .image.context import ContextSpec, context_tar, labels_for, write_context
 from .image.dockerfile import check_text
 from .image.envbuild import ensure_environment
@@ -101,18 +101,62 @@ def image_tag(request: BuildRequest, settings: Settings, notebook: Path, digest:
     return default_tag(settings.tag_template, notebook=notebook.stem, lock_digest=digest, registry=registry)
 
 
-def check_request(request: BuildRequest, notebook: Path, settings: Settings, engine: ContainerEngine) -> None:
+@dataclass(frozen=True)
+class Output:
+    name: str  # engine, registry or archive (see BuildRequest.output)
+    reason: str
+
+
+def check_request(request: BuildRequest, notebook: Path, settings: Settings, engine: ContainerEngine) -> Output:
     """What can be known wrong before a build starts, raised before it is accepted: a notebook
     name no Dockerfile can hold, a tag that cannot be made (a template, a registry, a name too
-    long), and an engine that does not answer (EngineUnavailable, 503)."""
+    long), and no way to make the image (EngineUnavailable, 503); else where it will go."""
     check_text(notebook.name, "The notebook's file name")
     template = request.tag or settings.tag_template
     registry = request.registry if request.tag or request.registry is not None else settings.registry
-    default_tag(template, notebook=notebook.stem, lock_digest="0" * 64, registry=registry or "")
+    sample = default_tag(template, notebook=notebook.stem, lock_digest="0" * 64, registry=registry or "")
     base = request.base_image or settings.base_image
     if base:
         validate_image_reference(base)
-    engine.ping()
+    return choose_output(request, sample, engine)
+
+
+def _registry_of(tag: str) -> Optional[str]:
+    """The registry a tag names explicitly (``host[:port]/...``), or None (Docker Hub by default)."""
+    first, slash, _ = tag.partition("/")
+    return first if slash and ("." in first or ":" in first or first == "localhost") else None
+
+
+def choose_output(request: BuildRequest, tag: str, engine: ContainerEngine) -> Output:
+    several = len(request.platforms) > 1
+    if request.output == "engine" or (request.output is None and not several):
+        try:
+            engine.ping()
+            return Output("engine", "a container engine answers")
+        except EngineUnavailable as exc:
+            if request.output == "engine":
+                raise
+            down = str(exc)
+    else:
+        down = ""
+    if several and request.output == "engine":
+        raise InvalidRequest("An engine builds one platform at a time: choose the registry or archive output "
+                             "for several platforms")
+    if request.output == "archive":
+        if request.push:
+            raise InvalidRequest("An archive is not pushed: choose the registry output to push")
+        return Output("archive", "an OCI archive was asked for")
+    registry = _registry_of(tag)
+    if request.output == "registry" or registry:
+        if not registry:
+            raise InvalidRequest(f"The registry output needs a tag that names a registry (host[:port]/name), "
+                                 f"not {tag}: set a registry")
+        why = "asked for" if request.output == "registry" else (
+            "several platforms" if several else "no container engine answers")
+        return Output("registry", f"assembled here and pushed to {registry}: {why}")
+    raise EngineUnavailable(f"{down or 'No container engine answers'}; without one, the image is assembled here "
+                            "and pushed to a registry: set a registry (ContainerizeApp.registry, the sidebar's "
+                            "Registry, --registry), or ask for an OCI archive (--output archive)")
 
 
 def lock(analysis: Analysis, environment: KernelEnvironment, settings: Settings, *,
@@ -189,12 +233,13 @@ def containerize(
     reporter: Reporter,
     cancelled: Optional[threading.Event] = None,
     kernel_spec_manager=None,
+    archive: Optional[Path] = None,
 ) -> BuildResult:
     """The whole flow for the CLI: :func:`build_image`, then :func:`push_image` when asked."""
     cancelled = cancelled or threading.Event()
     result = build_image(request, notebook, root=root, settings=settings, engine=engine, reporter=reporter,
-                         cancelled=cancelled, kernel_spec_manager=kernel_spec_manager)
-    if request.push:
+                         cancelled=cancelled, kernel_spec_manager=kernel_spec_manager, archive=archive)
+    if request.push and result.output == "engine":  # the registry output is pushed already
         result = result.model_copy(update={"digest": push_image(engine, result.tag, reporter=reporter,
                                                                   cancelled=cancelled, timeout=settings.timeouts.push)})
     return result
@@ -212,16 +257,18 @@ def build_image(
     kernel_spec_manager=None,
     container_labels: Optional[dict[str, str]] = None,
     scratch: Optional[Path] = None,
+    archive: Optional[Path] = None,
 ) -> BuildResult:
-    """notebook -> analysis -> lock -> context -> image, verified when asked. The image is
-    tagged only once it is built (and verified): a failed, cancelled or killed build never
-    leaves its tag on an image that does not run, nor takes it from the previous good one.
-    ``container_labels`` go on the verify container, so a server that restarts after being
-    killed can find and remove it; the build context is written inside ``scratch`` (default:
-    the system's temporary folder) and removed at the end."""
+    """notebook -> analysis -> lock -> context -> image, verified when asked, made by the engine
+    or, without one, assembled here and pushed to a registry (or written to ``archive``). The
+    image is tagged only once it is built (and verified): a failed, cancelled or killed build
+    never leaves its tag on an image that does not run, nor takes it from the previous good
+    one. ``container_labels`` go on the verify container, so a server that restarts after
+    being killed can find and remove it; the build context is written inside ``scratch``
+    (default: the system's temporary folder) and removed at the end."""
     cancelled = cancelled or threading.Event()
     started = time.monotonic()
-    check_request(request, notebook, settings, engine)
+    output = check_request(request, notebook, settings, engine)
 
     reporter.phase("analyse", f"Analysing {notebook.name} with its kernel's environment")
     environment = kernel_environment(notebook, python=request.python, kernel=request.kernel,
@@ -236,38 +283,39 @@ def build_image(
                  + ", ".join(f"{r.name}=={r.version}" for r in analysis.requirements if r.version))
     _check(cancelled)
 
-    reporter.phase("lock", f"Pinning the environment for {request.platform}")
-    the_lock = lock(analysis, environment, settings, platform=request.platform, edits=request.edits,
-                    cancelled=cancelled)
-    reporter.log(f"{len(the_lock.packages)} packages locked")
-    _check(cancelled)
+    platforms = request.platforms or [request.platform]
+    reporter.phase("lock", f"Pinning the environment for {', '.join(platforms)}")
+    locks = []
+    for platform in platforms:
+        locks.append(lock(analysis, environment, settings, platform=platform, edits=request.edits,
+                          cancelled=cancelled))
+        reporter.log(f"{len(locks[-1].packages)} packages locked for {platform}")
+        _check(cancelled)
 
-    digest = lock_digest(the_lock)
-    tag = image_tag(request, settings, notebook, digest)
+    tag = image_tag(request, settings, notebook, lock_digest(locks[0]))
+    reporter.log(f"Output: {output.name}, {output.reason}")
 
     reporter.phase("context", "Fetching wheels and writing the build context")
-
-    def on_progress(item: BuildProgress) -> None:
-        if item.step and item.steps:
-            reporter.progress(item.step, item.steps, 100.0 * (item.step - 1) / item.steps, item.message)
-        else:
-            reporter.log(item.message)
-
     with tempfile.TemporaryDirectory(prefix="containerize-context-", dir=scratch) as tmp:
-        prepared = prepare_context(notebook, analysis, the_lock, settings, Path(tmp) / "context",
-                                   python_version=environment.python_version, root=root, cancelled=cancelled)
+        prepared = [prepare_context(notebook, analysis, the_lock, settings, Path(tmp) / f"context-{i}",
+                                    python_version=environment.python_version, root=root, cancelled=cancelled)
+                    for i, the_lock in enumerate(locks)]
         _check(cancelled)
-        reporter.phase("build", f"Building {tag} from {prepared.spec.base_image}")
-        env_tag = _environment_image(engine, prepared.spec, settings, environment, reporter, cancelled)
-        directory = prepared.directory if env_tag is None else write_context(
-            dataclasses.replace(prepared.spec, env_image=env_tag), Path(tmp) / "notebook-image")
-        tar = context_tar(directory)
-    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    image_id = engine.build(tar, None, labels={"org.opencontainers.image.created": created},
-                            on_progress=on_progress, cancelled=cancelled)
+        if output.name != "engine":
+            from .oci.build import Target, build_on_host
+
+            target = Target(output.name, output.reason, tag, archive or Path(tmp) / "image.tar")
+            if output.name == "archive" and archive is None:
+                raise InvalidRequest("The archive output needs a file to write (-o FILE.tar)")
+            result = build_on_host(list(zip(platforms, (p.spec for p in prepared))), target, settings=settings,
+                                   reporter=reporter, cancelled=cancelled, engine=engine, verify=request.verify,
+                                   python_executable=environment.executable, created=request.created,
+                                   container_labels=container_labels)
+            return result.model_copy(update={"duration_s": round(time.monotonic() - started, 3)})
+        image_id, spec = _engine_image(engine, prepared[0], tag, settings, environment, reporter, cancelled, tmp)
     if request.verify:
         try:
-            verify_image(engine, image_id, prepared.spec, tag, reporter=reporter, cancelled=cancelled,
+            verify_image(engine, image_id, spec, tag, reporter=reporter, cancelled=cancelled,
                          labels=container_labels)
         except (Cancelled, VerifyFailed):  # nothing names the image that does not run: drop it
             engine.discard(image_id)
@@ -275,7 +323,31 @@ def build_image(
     engine.tag(image_id, tag)
     reporter.log(f"Tagged {tag}")
     info = engine.inspect(image_id)
-    return BuildResult(tag=tag, image_id=image_id, size=info.size, duration_s=round(time.monotonic() - started, 3))
+    return BuildResult(tag=tag, image_id=image_id, size=info.size, duration_s=round(time.monotonic() - started, 3),
+                       output="engine", output_reason=output.reason, platforms=platforms,
+                       verified=True if request.verify else None)
+
+
+def _engine_image(engine: ContainerEngine, prepared: PreparedContext, tag: str, settings: Settings,
+                  environment: KernelEnvironment, reporter: Reporter, cancelled: threading.Event,
+                  tmp: str) -> tuple[str, ContextSpec]:
+    """The notebook image built by the engine (untagged): the environment image, then the
+    notebook image's Dockerfile on top."""
+    def on_progress(item: BuildProgress) -> None:
+        if item.step and item.steps:
+            reporter.progress(item.step, item.steps, 100.0 * (item.step - 1) / item.steps, item.message)
+        else:
+            reporter.log(item.message)
+
+    reporter.phase("build", f"Building {tag} from {prepared.spec.base_image}")
+    env_tag = _environment_image(engine, prepared.spec, settings, environment, reporter, cancelled)
+    directory = prepared.directory if env_tag is None else write_context(
+        dataclasses.replace(prepared.spec, env_image=env_tag), Path(tmp) / "notebook-image")
+    tar = context_tar(directory)
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    image_id = engine.build(tar, None, labels={"org.opencontainers.image.created": created},
+                            on_progress=on_progress, cancelled=cancelled)
+    return image_id, prepared.spec
 
 
 def verify_image(engine: ContainerEngine, image_id: str, spec: ContextSpec, tag: str, *, reporter: Reporter,

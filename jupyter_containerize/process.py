@@ -89,11 +89,11 @@ class Finished:
 
 def run(args: Sequence[str | os.PathLike], *, purpose: str, timeout: Optional[float],
         cancelled: Optional[threading.Event] = None, env: Optional[Mapping[str, str]] = None,
-        cwd: Optional[str | os.PathLike] = None) -> Finished:
+        cwd: Optional[str | os.PathLike] = None, input: Optional[str] = None) -> Finished:
     """Run ``args`` to its end (see the module doc). ``purpose`` names the command in errors
     ("Resolving for linux/amd64"); it must hold no secret. ``timeout`` None: no limit.
-    ``env`` replaces the environment (default: this process's). Raises ``OSError`` when the
-    program cannot be started."""
+    ``env`` replaces the environment (default: this process's); ``input`` is written to the
+    command's standard input. Raises ``OSError`` when the program cannot be started."""
     if isinstance(args, (str, bytes)):
         raise TypeError("run() takes an argument list, never a shell string")
     argv = tuple(os.fspath(a) for a in args)
@@ -104,10 +104,11 @@ def run(args: Sequence[str | os.PathLike], *, purpose: str, timeout: Optional[fl
         child_env = {**(os.environ if env is None else env), "TMPDIR": tmp, "TEMP": tmp, "TMP": tmp}
         if getattr(_current, "job", None):
             child_env[JOB_ENV] = _current.job
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdin = subprocess.DEVNULL if input is None else subprocess.PIPE
+        proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, errors="replace", start_new_session=True, env=child_env, cwd=cwd)
         try:
-            stdout, stderr = _wait(proc, purpose, timeout, cancelled)
+            stdout, stderr = _wait(proc, purpose, timeout, cancelled, input)
         except (Cancelled, CommandTimedOut):  # the group is already killed and reaped
             raise
         except BaseException:
@@ -117,7 +118,7 @@ def run(args: Sequence[str | os.PathLike], *, purpose: str, timeout: Optional[fl
 
 
 def _wait(proc: subprocess.Popen, purpose: str, timeout: Optional[float],
-          cancelled: Optional[threading.Event]) -> tuple[str, str]:
+          cancelled: Optional[threading.Event], input: Optional[str] = None) -> tuple[str, str]:
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         if cancelled is not None and cancelled.is_set():
@@ -126,9 +127,11 @@ def _wait(proc: subprocess.Popen, purpose: str, timeout: Optional[float],
         left = None if deadline is None else max(0.0, deadline - time.monotonic())
         step = left if cancelled is None else (POLL_S if left is None else min(POLL_S, left))
         try:
-            # communicate() may be called again after a time-out without losing output
-            return proc.communicate(timeout=step)
+            # communicate() may be called again after a time-out without losing output (the
+            # input is given once: a later call goes on writing it)
+            return proc.communicate(input=input, timeout=step)
         except subprocess.TimeoutExpired:
+            input = None
             if deadline is not None and time.monotonic() >= deadline:
                 stdout, stderr = _kill(proc)
                 tail = [ln.strip() for ln in stderr.splitlines() if ln.strip()][-2:]

@@ -40,6 +40,7 @@ class Settings:
     cache_dir: Path = field(default_factory=default_cache_dir)
     timeouts: Timeouts = field(default_factory=Timeouts)
     resolution_ttl: float = RESOLUTION_TTL  # 0: resolutions are not cached
+    insecure_registries: tuple[str, ...] = ()  # spoken to over plain HTTP (loopback ones always are)
 
     def base_image_for(self, python_version: str) -> str:
         if self.base_image:

@@ -29,6 +29,16 @@ def register(subparsers) -> None:
                         help="run the notebook headless in the new image; fail the build when it does not run")
     parser.add_argument("--push", action="store_true",
                         help="push the image with the Docker configuration's credentials (after --verify)")
+    parser.add_argument("--output", choices=("engine", "registry", "archive"),
+                        help="engine: the container engine builds it; registry: assembled here and pushed (no "
+                             "engine needed); archive: assembled here, written to -o FILE (default: the engine "
+                             "when one answers, else the registry the tag names)")
+    parser.add_argument("-o", dest="archive_file", type=Path, metavar="FILE.tar",
+                        help="the OCI archive to write (--output archive)")
+    parser.add_argument("--created", metavar="YYYY-MM-DDTHH:MM:SSZ",
+                        help="the image's creation time (default: SOURCE_DATE_EPOCH, else the Unix epoch)")
+    parser.add_argument("--insecure-registry", action="append", default=[], metavar="HOST[:PORT]",
+                        help="a registry spoken to over plain HTTP (loopback ones always are)")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
     parser.set_defaults(run=run_build)
 
@@ -42,24 +52,40 @@ def register(subparsers) -> None:
 
 
 def run_build(args) -> int:
+    import dataclasses
+
     from .. import pipeline
     from ..engine.docker import DockerEngine
     from ..models import BuildRequest
 
     notebook = args.notebook.resolve()
+    platforms = [p.strip() for p in args.platform.split(",") if p.strip()]
     request = BuildRequest(path=str(notebook), tag=args.tag, base_image=args.base, python=args.python,
-                           kernel=args.kernel, platform=args.platform, edits=edits_from(args),
+                           kernel=args.kernel, platform=platforms[0],
+                           platforms=platforms if len(platforms) > 1 else [], edits=edits_from(args),
                            verify=args.verify, push=args.push, exclude_files=args.exclude,
-                           allow_secrets=args.allow_secrets)
-    result = pipeline.containerize(request, notebook, root=root_for(notebook), settings=settings_from(args),
-                                   engine=DockerEngine(), reporter=ConsoleReporter())
+                           allow_secrets=args.allow_secrets, output=args.output, created=args.created)
+    settings = settings_from(args)
+    if args.insecure_registry:
+        settings = dataclasses.replace(settings, insecure_registries=tuple(args.insecure_registry))
+    archive = args.archive_file.resolve() if args.archive_file else None
+    result = pipeline.containerize(request, notebook, root=root_for(notebook), settings=settings,
+                                   engine=DockerEngine(), reporter=ConsoleReporter(), archive=archive)
     if args.json:
         print_model(result)
-    else:
-        print_text(f"Built {result.tag} ({result.size / 1e6:.0f} MB) in {result.duration_s:.1f}s")
-        if result.digest:
-            print_text(f"Pushed {result.digest}")
-        print_text(f'Run it: mkdir -p out && docker run --rm -v "$PWD/out:/out" {result.tag}')
+        return 0
+    made = {"engine": "Built", "registry": "Assembled and pushed", "archive": "Assembled"}[result.output]
+    print_text(f"{made} {result.tag} ({result.size / 1e6:.0f} MB) in {result.duration_s:.1f}s "
+               f"[{result.output}: {result.output_reason}]")
+    if result.digest:
+        print_text(f"Pushed {result.digest}")
+    if result.archive:
+        print_text(f"Wrote {result.archive}: docker load -i {result.archive}  (or podman load, skopeo copy "
+                   f"oci-archive:{result.archive} ...)")
+    if result.verified is False:
+        print_text("Not verified: no container engine answers here")
+    reference = result.digest or result.tag
+    print_text(f'Run it: mkdir -p out && docker run --rm -v "$PWD/out:/out" {reference}')
     return 0
 
 

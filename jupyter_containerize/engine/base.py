@@ -79,6 +79,12 @@ class ContainerEngine(abc.ABC):
         ``timeout`` seconds."""
         raise NotImplementedError
 
+    def pull(self, reference: str, *, cancelled: threading.Event) -> str:
+        """Pull ``reference`` (``repository@sha256:...`` or ``repository:tag``) with the engine's
+        registry credentials; return the image id. Raise PushFailed-like errors naming the
+        registry (``PullFailed``) or Cancelled."""
+        raise NotImplementedError(f"{type(self).__name__} cannot pull images")
+
     def run_once(self, image: str, args: tuple[str, ...] = (), *, on_output: Callable[[str], None],
                  cancelled: threading.Event, timeout: float = 1800,
                  labels: Optional[dict[str, str]] = None) -> RunOutcome:

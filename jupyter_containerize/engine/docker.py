@@ -12,7 +12,8 @@ from typing import Callable
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound
 
-from ..errors import Cancelled, EngineUnavailable, ImageBuildFailed, NotFound, PushFailed, TimedOut
+from ..errors import Cancelled, EngineUnavailable, ImageBuildFailed, NotFound, PullFailed, PushFailed, TimedOut
+from ..redact import redact
 from .base import BuildProgress, ContainerEngine, ImageInfo, RunOutcome
 from .docker_run import ENGINE_ERRORS
 from .registry import push_error, repository_of
@@ -299,6 +300,18 @@ class DockerEngine(ContainerEngine):
         if not digest:
             raise PushFailed(f"The registry did not report a digest for {tag}")
         return f"{repository_of(tag)}@{digest}"
+
+    def pull(self, reference: str, *, cancelled: threading.Event) -> str:
+        repository, digest = reference.split("@", 1) if "@" in reference else (repository_of(reference), None)
+        name_tag = digest or reference[len(repository) + 1:] or "latest"
+        client = self._client()
+        with _cancellable_stream(client, cancelled, "pull", lambda message: PullFailed(
+                f"Pulling {reference} failed: {redact(message)}")):
+            for item in client.pull(repository, tag=name_tag, stream=True, decode=True):
+                if "errorDetail" in item or "error" in item:
+                    raise PullFailed(f"Pulling {reference} failed: "
+                                     f"{redact((item.get('errorDetail') or {}).get('message') or item.get('error'))}")
+        return self.inspect(reference).id
 
     def run_once(self, image: str, args: tuple[str, ...] = (), *, on_output: Callable[[str], None],
                  cancelled: threading.Event, timeout: float = 1800, labels=None) -> RunOutcome:
