@@ -122,3 +122,51 @@ def docker_config_for(registry: Registry, hosts: list[str], path) -> None:
 
 def count(seen, method: str, fragment: str, verdict: Optional[object] = None) -> int:
     return sum(1 for m, p, v in seen if m == method and fragment in p and (verdict is None or v == verdict))
+
+
+def push_rootfs(registry: Registry, tarball, platform: str, name: str, cache_dir) -> dict:
+    """A root filesystem tarball as a one-layer image for ``platform`` in the registry (how a
+    base image for another architecture gets there without that architecture's engine);
+    its manifest's descriptor."""
+    from jupyter_containerize.oci.assemble import CONFIG, MANIFEST, canonical, sha256
+    from jupyter_containerize.oci.base import platform_of
+    from jupyter_containerize.oci.blobs import BlobCache
+    from jupyter_containerize.oci.credentials import Credentials
+    from jupyter_containerize.oci.registry import RegistryClient
+    from jupyter_containerize.oci.tarlayer import make_layer
+
+    blobs = BlobCache(cache_dir / "blobs")
+    stat = tarball.stat()
+
+    def chunks():
+        with open(tarball, "rb") as handle:
+            while block := handle.read(1 << 20):
+                yield block
+
+    layer = make_layer(chunks, f"rootfs\0{tarball}\0{stat.st_size}\0{stat.st_mtime_ns}", blobs)
+    config = canonical({**platform_of(platform), "config": {"Cmd": ["python3"]},
+                        "rootfs": {"type": "layers", "diff_ids": [layer.diff_id]},
+                        "history": [{"created_by": f"debootstrap bookworm ({platform})"}]})
+    manifest = canonical({"schemaVersion": 2, "mediaType": MANIFEST,
+                          "config": {"mediaType": CONFIG, "digest": sha256(config), "size": len(config)},
+                          "layers": [layer.descriptor()]})
+    client = RegistryClient(registry.host, registry.host, Credentials(USER, PASSWORD))
+    repository, _, tag = name.rpartition(":")
+    for digest, size, path in ((layer.digest, layer.size, blobs.path(layer.digest)),):
+        if not client.blob_exists(repository, digest):
+            client.upload_blob(repository, digest, size, lambda p=path: iter([p.read_bytes()]))
+    client.upload_blob(repository, sha256(config), len(config), lambda: iter([config]))
+    client.put_manifest(repository, tag, manifest, MANIFEST)
+    return {"mediaType": MANIFEST, "digest": sha256(manifest), "size": len(manifest), "platform": platform_of(platform)}
+
+
+def push_index(registry: Registry, name: str, manifests: list[dict]) -> str:
+    from jupyter_containerize.oci.assemble import INDEX, canonical
+    from jupyter_containerize.oci.credentials import Credentials
+    from jupyter_containerize.oci.registry import RegistryClient
+
+    client = RegistryClient(registry.host, registry.host, Credentials(USER, PASSWORD))
+    repository, _, tag = name.rpartition(":")
+    client.put_manifest(repository, tag, canonical({"schemaVersion": 2, "mediaType": INDEX, "manifests": manifests}),
+                        INDEX)
+    return f"{registry.host}/{name}"

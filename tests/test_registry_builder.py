@@ -16,7 +16,7 @@ import pytest
 
 from .conftest import EXAMPLE, write_notebook
 from .registry import login, registry  # noqa: F401 - the fixture
-from .registry_parts import FaultProxy, count, docker_config_for, push_base, tags_of
+from .registry_parts import FaultProxy, count, docker_config_for, push_base, push_index, push_rootfs, tags_of
 from .server_process import ServerProcess
 
 pytestmark = pytest.mark.engine
@@ -249,3 +249,39 @@ def test_registry_faults(fault, registry, base, tiny, tmp_path, cache_dir):  # n
     finally:
         if proxy:
             proxy.close()
+
+
+# -- several platforms -------------------------------------------------------------------------------
+
+def test_an_index_for_amd64_and_arm64_and_the_arm64_image_runs_under_qemu(registry, base, tmp_path, cache_dir,  # noqa: F811
+                                                                            engine):
+    """Both images are made on this amd64 machine; the arm64 one runs here under qemu."""
+    rootfs = Path(os.environ.get("CONTAINERIZE_CACHE") or Path.home() / ".cache" / "jupyter-containerize")
+    arm64 = rootfs / "bookworm-python3-rootfs-arm64.tar"
+    if not arm64.is_file():
+        from .required import missing
+
+        missing(f"{arm64} is missing: bash scripts/make-base-image.sh --arm64")
+    amd64 = rootfs / "bookworm-python3-rootfs.tar"
+    multi = push_index(registry, "base/python-multi:3.11", [
+        push_rootfs(registry, amd64, "linux/amd64", "base/python-multi:amd64", cache_dir),
+        push_rootfs(registry, arm64, "linux/arm64", "base/python-multi:arm64", cache_dir)])
+    notebook = write_notebook(tmp_path / "multi" / "multi.ipynb", "import platform\nprint('MACHINE', platform.machine())")
+    tag = f"{registry.host}/team/multi:1"
+    proc, result = cli(str(notebook), "--base", multi, "--tag", tag, "--platform", "linux/amd64,linux/arm64",
+                       registry=registry, cache=cache_dir)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert result["platforms"] == ["linux/amd64", "linux/arm64"] and result["output"] == "registry"
+    env = {"DOCKER_CONFIG": str(registry.docker_config), "PATH": "/usr/bin:/bin"}
+    for platform, machine in (("linux/arm64", "aarch64"), ("linux/amd64", "x86_64")):
+        subprocess.run(["docker", "rmi", "-f", result["digest"]], capture_output=True)
+        pulled = subprocess.run(["docker", "pull", "--platform", platform, result["digest"]], capture_output=True,
+                                text=True, env=env)
+        assert pulled.returncode == 0, pulled.stderr
+        out = tmp_path / "out" / machine
+        out.mkdir(parents=True)
+        out.chmod(0o777)
+        ran = subprocess.run(["docker", "run", "--rm", "-v", f"{out}:/out", result["digest"]], capture_output=True,
+                             text=True, timeout=600)
+        assert ran.returncode == 0, ran.stderr[-2000:]
+        assert f"MACHINE {machine}" in (out / "multi.ipynb").read_text()

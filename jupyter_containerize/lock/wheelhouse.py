@@ -61,11 +61,16 @@ class Wheelhouse:
             found[f"sha256:{self._hash_of(path)}"] = path
         return found
 
+    def _for(self, target: Target) -> dict[str, Path]:
+        """The wheels here that install on ``target``: a version's hashes cover its files for
+        every platform, and the amd64 file must not stand in for the arm64 one."""
+        return {digest: path for digest, path in self._by_hash().items() if _fits(path.name, target)}
+
     def wheels_for(self, lock: Lock, target: Target, *, timeout: Optional[float] = Timeouts.pip,
                    cancelled: Optional[threading.Event] = None) -> list[Path]:
         """The locked files, downloading those not yet here (hash-checked by pip, which
         may take ``timeout`` seconds and stops soon after ``cancelled`` is set)."""
-        found = self._by_hash()
+        found = self._for(target)
         missing = [p for p in lock.packages if not any(h in found for h in p.hashes)]
         if missing:
             with tempfile.TemporaryDirectory(prefix="containerize-fetch-") as tmp:
@@ -74,7 +79,7 @@ class Wheelhouse:
                     f"{p.name}=={p.version} " + " ".join(f"--hash={h}" for h in p.hashes) + "\n"
                     for p in missing))
                 pip.download(request, target, self.directory, timeout=timeout, cancelled=cancelled)
-            found = self._by_hash()
+            found = self._for(target)
         self._save_index()
         wheels = []
         for package in lock.packages:
@@ -86,3 +91,14 @@ class Wheelhouse:
                 raise LockError(f"{path.name} does not hold {package.name}")
             wheels.append(path)
         return sorted(wheels)
+
+
+def _fits(filename: str, target: Target) -> bool:
+    """A wheel the target's pip would take, or one built on the host for its machine."""
+    if target.accepts_wheel(filename):
+        return True
+    try:
+        platforms = {tag.platform for tag in parse_wheel_filename(filename)[3]}
+    except InvalidWheelFilename:
+        return False
+    return bool(platforms & {"any", f"linux_{target.machine}"})
