@@ -32,7 +32,7 @@ from typing import Callable, Optional
 
 from . import process
 from .engine import ContainerEngine
-from .errors import BuildNotFound, Cancelled, Conflict, ContainerizeError
+from .errors import BuildNotFound, Cancelled, Conflict, ContainerizeError, NotFound
 from .models import BuildError, BuildEvent, BuildJob, BuildList, BuildRequest, BuildState, EventPage
 from .pipeline import build_image, check_request, push_image
 from .redact import redact, redact_model
@@ -123,6 +123,15 @@ class BuildManager:
         """Where a build with the archive output writes its OCI archive (``GET builds/ID/archive``)."""
         return self.settings.cache_dir / "archives" / f"{job_id}.tar"
 
+    def archive_file(self, job_id: str) -> tuple[Path, str]:
+        """The archive of a finished build with the archive output, and a file name for it."""
+        job = self._stored(job_id)
+        path = self.archive_path(job_id)
+        if not job.result or job.result.output != "archive" or not path.is_file():
+            raise NotFound(f"Build {job_id} has no archive (it is written by builds with the archive output)")
+        slug = job.result.tag.rsplit("/", 1)[-1].replace(":", "-")
+        return path, f"{slug}.tar"
+
     def _scratch(self, job_id: str) -> Path:
         """The job's own folder for temporary files (its build context, its commands' temp)."""
         return self.settings.cache_dir / "scratch" / job_id
@@ -174,6 +183,9 @@ class BuildManager:
         job = self._stored(job_id)
         pushable = job.state == BuildState.succeeded or (
             job.state in (BuildState.failed, BuildState.interrupted) and job.phase == "push")
+        if job.result and job.result.output != "engine":
+            raise Conflict(f"Build {job_id} was made without the engine ({job.result.output} output): its image is "
+                           "pushed by the build itself; build again to push again")
         if job_id in self._live or not pushable or not job.result:
             raise Conflict(f"Build {job_id} is {job.state.value}: only a built image can be pushed "
                            "(a succeeded build, or one whose push failed)")

@@ -87,6 +87,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("builds/{job_id}/events", "get"): Operation(
         "getBuildEvents", "A build's events from `since`; waits up to `timeout` s for one (long poll)",
         200, EventPage, (400, 404), query=EventsQuery),
+    ("builds/{job_id}/archive", "get"): Operation(
+        "getBuildArchive", "The OCI archive a build with the archive output wrote (application/x-tar, a "
+        "download that docker load, podman load and skopeo read)", 200, None, (404,)),
     ("openapi.json", "get"): Operation("getOpenAPI", "This description", 200, None),
 }
 

@@ -182,6 +182,21 @@ class PushHandler(ContainerizeHandler):
         self.reply(self.manager.push(job_id), status=202)
 
 
+class ArchiveHandler(ContainerizeHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        path, name = self.manager.archive_file(job_id)
+        self.set_header("Content-Type", "application/x-tar")
+        self.set_header("Content-Disposition", f'attachment; filename="{name}"')
+        self.set_header("Content-Length", str(path.stat().st_size))
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                self.write(chunk)
+                await self.flush()
+        self.finish()
+
+
 class EventsHandler(ContainerizeHandler):
     @web.authenticated
     @authorized
@@ -218,6 +233,7 @@ ROUTES: tuple[tuple[str, type[ContainerizeHandler]], ...] = (
     ("builds/{job_id}/cancel", CancelHandler),
     ("builds/{job_id}/push", PushHandler),
     ("builds/{job_id}/events", EventsHandler),
+    ("builds/{job_id}/archive", ArchiveHandler),
     ("openapi.json", OpenAPIHandler),
 )
 

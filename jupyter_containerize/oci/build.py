@@ -126,7 +126,7 @@ def _deliver_archive(images, target: Target, blobs, settings, reporter, cancelle
     reporter.log(f"Writing the OCI archive {path.name}")
     try:
         with partial.open("wb") as out:
-            written = write_archive(images, out, blobs, parse(target.tag),
+            written = write_archive(images, out, blobs, target.tag,
                                     lambda image: client_for(image.base.reference, settings, cancelled, reporter.log))
         os.replace(partial, path)
     finally:

@@ -19,7 +19,7 @@ from typing import BinaryIO, Callable, Optional, Sequence
 
 from .assemble import INDEX, MANIFEST, Image, canonical, image_index, sha256
 from .blobs import BlobCache
-from .reference import Reference
+from .reference import Reference, parse
 from .registry import RegistryClient
 
 _COPY = 1 << 20
@@ -85,12 +85,13 @@ def _read(path: Path):
             yield block
 
 
-def write_archive(images: Sequence[Image], out: BinaryIO, cache: BlobCache, reference: Optional[Reference],
+def write_archive(images: Sequence[Image], out: BinaryIO, cache: BlobCache, name: Optional[str],
                   base_client: Callable[[Image], RegistryClient]) -> int:
     """Write the images as an OCI layout tar that is also a ``docker save`` archive (the first
-    image's platform for ``docker load``); return the bytes written."""
+    image's platform for ``docker load``), named ``name`` (a tag as the user wrote it);
+    return the bytes written."""
     written = 0
-    name = str(reference) if reference else None
+    reference = parse(name) if name else None
     with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar:
         def add_bytes(path: str, data: bytes) -> None:
             nonlocal written
@@ -125,7 +126,7 @@ def write_archive(images: Sequence[Image], out: BinaryIO, cache: BlobCache, refe
         if name:
             for descriptor in manifests:
                 descriptor["annotations"] = {"org.opencontainers.image.ref.name": reference.tag or "latest",
-                                             "io.containerd.image.name": name}
+                                             "io.containerd.image.name": str(reference)}
         add_bytes("index.json", canonical({"schemaVersion": 2, "mediaType": INDEX, "manifests": manifests}))
         first = images[0]
         docker = [{"Config": f"blobs/sha256/{first.config_digest[7:]}",
