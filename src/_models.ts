@@ -191,6 +191,10 @@ export interface BuildRequest {
    * Image reference [registry/]name[:tag][@sha256:...]
    */
   base_image?: string | null;
+  /**
+   * The image's creation time (a build input: the same inputs give the same digest); default: SOURCE_DATE_EPOCH, else 1970-01-01T00:00:00Z (registry and archive outputs)
+   */
+  created?: string | null;
   edits?: PackageEdits;
   /**
    * Local modules and data files (paths as the analysis lists them) left out of the build context
@@ -203,10 +207,20 @@ export interface BuildRequest {
    */
   kernel?: string | null;
   /**
+   * engine: built by the container engine; registry: assembled here and pushed (no engine needed); archive: assembled here and written as an OCI archive; null: the engine when one answers, else the registry when the tag names one
+   */
+  output?: ('engine' | 'registry' | 'archive') | null;
+  /**
    * Notebook path relative to the server root (or absolute in the CLI)
    */
   path: string;
   platform?: 'linux/amd64' | 'linux/arm64';
+  /**
+   * Several platforms at once (an image index; registry and archive outputs); overrides platform
+   *
+   * @maxItems 2
+   */
+  platforms?: [] | ['linux/amd64' | 'linux/arm64'] | ['linux/amd64' | 'linux/arm64', 'linux/amd64' | 'linux/arm64'];
   push?: boolean;
   /**
    * Interpreter overriding the kernel's
@@ -250,16 +264,37 @@ export interface PackageEdits {
  */
 export interface BuildResult {
   /**
+   * The OCI archive written (archive output)
+   */
+  archive?: string | null;
+  /**
    * repository@sha256:... once pushed
    */
   digest?: string | null;
   duration_s: number;
   image_id: string;
   /**
+   * What made the image (see BuildRequest.output)
+   */
+  output?: 'engine' | 'registry' | 'archive';
+  /**
+   * Why that output was used
+   */
+  output_reason?: string;
+  platforms?: string[];
+  /**
    * Image size in bytes
    */
   size: number;
   tag: string;
+  /**
+   * Digests of the blobs a registry push sent (others were there already)
+   */
+  uploaded?: string[];
+  /**
+   * True: the notebook ran in the image; false: verify was asked but could not run here (no engine); null: not asked
+   */
+  verified?: boolean | null;
 }
 /**
  * Model `BuildList` of jupyter_containerize/models.py.

@@ -1,6 +1,7 @@
 /**
  * Typed client of the REST API (docs/rest-api.md). Every call goes through `requestAPI`.
  */
+import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import type {
@@ -54,6 +55,14 @@ function query(params: Record<string, string | number | undefined>): string {
 }
 
 const job = (id: string) => `builds/${encodeURIComponent(id)}`;
+
+/** Where the browser downloads a build's OCI archive (the archive output). */
+export function archiveUrl(
+  id: string,
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): string {
+  return URLExt.join(settings.baseUrl, 'containerize', job(id), 'archive');
+}
 
 export function getInfo(): Promise<ServerInfo> {
   return requestAPI<ServerInfo>('info');

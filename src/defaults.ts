@@ -41,7 +41,8 @@ export function draftDefaults(
     registry: settings.registry || serverRegistry,
     serverRegistry,
     push: !!settings.push,
-    verify: !!settings.verify
+    verify: !!settings.verify,
+    output: EMPTY_DEFAULTS.output
   };
 }
 

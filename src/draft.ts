@@ -44,6 +44,8 @@ export interface IDraft {
   registry?: string;
   push?: boolean;
   verify?: boolean;
+  /** What makes the image: auto, engine, registry or archive (`BuildRequest.output`). */
+  output?: string;
 }
 
 /** Defaults of the image fields: the settings over the server's own. */
@@ -60,6 +62,7 @@ export interface IDraftDefaults {
   serverRegistry: string;
   push: boolean;
   verify: boolean;
+  output: string;
 }
 
 export const EMPTY_DEFAULTS: IDraftDefaults = {
@@ -70,7 +73,8 @@ export const EMPTY_DEFAULTS: IDraftDefaults = {
   registry: '',
   serverRegistry: '',
   push: false,
-  verify: false
+  verify: false,
+  output: 'auto'
 };
 
 export function emptyDraft(): IDraft {
@@ -353,6 +357,7 @@ export interface IImageFields {
   registry: string;
   push: boolean;
   verify: boolean;
+  output: string;
 }
 
 export function imageFields(
@@ -366,7 +371,8 @@ export function imageFields(
     tag: draft.tag ?? renderTagTemplate(defaults.tagTemplate, path),
     registry: draft.registry ?? defaults.registry,
     push: draft.push ?? defaults.push,
-    verify: draft.verify ?? defaults.verify
+    verify: draft.verify ?? defaults.verify,
+    output: draft.output ?? defaults.output
   };
 }
 
@@ -467,6 +473,9 @@ export function buildRequest(
   }
   if (fields.baseImage.trim()) {
     request.base_image = fields.baseImage.trim();
+  }
+  if (fields.output !== 'auto') {
+    request.output = fields.output as StartBuildRequest['output'];
   }
   if (pendingSecrets(analysis, draft).length > 0 && !problems.secrets) {
     request.allow_secrets = true;

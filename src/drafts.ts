@@ -82,6 +82,14 @@ export class DraftStore {
 
 function hasImageChoices(draft: IDraft): boolean {
   return (
-    ['platform', 'baseImage', 'tag', 'registry', 'push', 'verify'] as const
+    [
+      'platform',
+      'baseImage',
+      'tag',
+      'registry',
+      'push',
+      'verify',
+      'output'
+    ] as const
   ).some(key => draft[key] !== undefined);
 }

@@ -183,6 +183,20 @@ describe('build request', () => {
     });
   });
 
+  it('sends who makes the image only when the user chose one', () => {
+    const auto = buildRequest(path, analysis, draft(), EMPTY_DEFAULTS).request;
+    expect(auto.output).toBeUndefined(); // the server picks: the engine, else the registry
+    for (const output of ['engine', 'registry', 'archive']) {
+      const chosen = buildRequest(
+        path,
+        analysis,
+        draft({ output }),
+        EMPTY_DEFAULTS
+      );
+      expect(chosen.request.output).toBe(output);
+    }
+  });
+
   it('sends the user choices', () => {
     const { request, problems } = buildRequest(
       path,

@@ -93,7 +93,12 @@ export function BuildSection({
       {active && <Progress model={model} trans={trans} />}
 
       {job && job.state === 'succeeded' && job.result && (
-        <ResultView result={job.result} trans={trans} onSchedule={onSchedule} />
+        <ResultView
+          result={job.result}
+          jobId={job.id}
+          trans={trans}
+          onSchedule={onSchedule}
+        />
       )}
 
       {job && !isActive(job) && job.state !== 'succeeded' && (

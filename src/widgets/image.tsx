@@ -78,6 +78,31 @@ export function ImageSection({ model, trans }: IImageProps): JSX.Element {
           )}
         </p>
       )}
+      <div className="jp-containerize-form">
+        <label htmlFor="jp-containerize-output">{trans.__('Made by')}</label>
+        <select
+          id="jp-containerize-output"
+          className="jp-containerize-select"
+          data-testid="jp-containerize-output"
+          value={fields.output}
+          disabled={disabled}
+          title={trans.__(
+            'Who makes the image: the container engine, or this server without one (pushed to the registry, or written as an archive to download)'
+          )}
+          onChange={event => model.setOption('output', event.target.value)}
+        >
+          <option value="auto">
+            {trans.__('Automatic: the engine, else the registry')}
+          </option>
+          <option value="engine">{trans.__('The container engine')}</option>
+          <option value="registry">
+            {trans.__('This server, pushed to the registry (no engine)')}
+          </option>
+          <option value="archive">
+            {trans.__('This server, as an archive to download (no engine)')}
+          </option>
+        </select>
+      </div>
       <div className="jp-containerize-checks">
         <label htmlFor="jp-containerize-push">
           <input

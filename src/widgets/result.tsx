@@ -3,6 +3,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { copyIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { archiveUrl } from '../api';
 import type { BuildError, BuildResult } from '../api';
 import {
   humanDuration,
@@ -16,10 +17,13 @@ import { failureTitle, phaseLabel } from './stepper';
 /** A built image: tag, digest, size, duration, and how to run, pull or name it. */
 export function ResultView({
   result,
+  jobId,
   trans,
   onSchedule
 }: {
   result: BuildResult;
+  /** The build's job, for the archive's download link. */
+  jobId?: string;
   trans: TranslationBundle;
   /** Open jupyter-scheduler's Create Job form with this image (none: no button). */
   onSchedule?: () => void;
@@ -63,6 +67,28 @@ export function ResultView({
             </dd>
           </>
         )}
+        <dt>{trans.__('Made by')}</dt>
+        <dd
+          data-testid="jp-containerize-output"
+          data-output={result.output}
+          title={result.output_reason}
+        >
+          {outputLabel(result.output ?? 'engine', trans)}
+          {result.output_reason && (
+            <span className="jp-containerize-help">
+              {' '}
+              ({result.output_reason})
+            </span>
+          )}
+        </dd>
+        {(result.platforms ?? []).length > 1 && (
+          <>
+            <dt>{trans.__('Platforms')}</dt>
+            <dd data-testid="jp-containerize-platforms">
+              {(result.platforms ?? []).join(', ')}
+            </dd>
+          </>
+        )}
         <dt>{trans.__('Size')}</dt>
         <dd data-testid="jp-containerize-size">{humanSize(result.size)}</dd>
         <dt>{trans.__('Duration')}</dt>
@@ -70,6 +96,31 @@ export function ResultView({
           {humanDuration(result.duration_s)}
         </dd>
       </dl>
+      {result.verified === false && (
+        <p
+          className="jp-containerize-help"
+          data-testid="jp-containerize-unverified"
+        >
+          {trans.__(
+            'Not verified: no container engine answers here. The image runs where images run (docker, podman, a cluster).'
+          )}
+        </p>
+      )}
+      {result.archive && jobId && (
+        <p>
+          <a
+            className="jp-containerize-link"
+            data-testid="jp-containerize-archive"
+            href={archiveUrl(jobId)}
+            download
+          >
+            {trans.__('Download the image (OCI archive)')}
+          </a>{' '}
+          <span className="jp-containerize-help">
+            {trans.__('docker load -i FILE, podman load -i FILE')}
+          </span>
+        </p>
+      )}
       <CopyLine
         id="run"
         text={runCommand(reference)}
@@ -106,6 +157,17 @@ export function ResultView({
       )}
     </section>
   );
+}
+
+function outputLabel(output: string, trans: TranslationBundle): string {
+  switch (output) {
+    case 'registry':
+      return trans.__('this server, pushed to the registry');
+    case 'archive':
+      return trans.__('this server, as an archive');
+    default:
+      return trans.__('the container engine');
+  }
 }
 
 /** A command with a Copy button; the copied text is kept in `data-copied` (for tests). */
