@@ -101,6 +101,12 @@ class ContainerizeApp(ExtensionApp):
         if self.build_manager.swept:
             self.log.warning("Removed %d container(s) that interrupted builds left running",
                              len(self.build_manager.swept))
+        try:  # jupyter-scheduler, when installed, offers the images this server pushed
+            from .scheduler.environments import serve_registry_images
+
+            serve_registry_images(self.build_manager)
+        except ImportError:
+            pass
         self.settings.update({"containerize": self.build_manager, "containerize_settings": settings,
                               "containerize_version": __version__,
                               "containerize_max_request_bytes": self.max_request_bytes})

@@ -285,3 +285,39 @@ def test_an_index_for_amd64_and_arm64_and_the_arm64_image_runs_under_qemu(regist
                              text=True, timeout=600)
         assert ran.returncode == 0, ran.stderr[-2000:]
         assert f"MACHINE {machine}" in (out / "multi.ipynb").read_text()
+
+
+# -- images in the registry are scheduler environments, and run after a pull ---------------------
+
+def test_pushed_images_are_scheduler_environments_and_run_after_a_pull(registry, base, tiny, tmp_path, cache_dir,  # noqa: F811
+                                                                        engine, monkeypatch):
+    from datetime import datetime, timezone
+
+    from jupyter_containerize.builds import BuildManager
+    from jupyter_containerize.engine.docker import DockerEngine
+    from jupyter_containerize.models import BuildJob, BuildRequest, BuildResult, BuildState
+    from jupyter_containerize.scheduler.environments import registry_environments
+    from jupyter_containerize.settings import Settings
+    from jupyter_containerize.share.running import run_image
+    from jupyter_containerize.store import JobStore
+
+    tag = f"{registry.host}/team/scheduled:1"
+    proc, result = cli(str(tiny), "--base", base, "--tag", tag, "--output", "registry", registry=registry,
+                       cache=cache_dir)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    monkeypatch.setenv("DOCKER_CONFIG", str(registry.docker_config))
+    store = JobStore(tmp_path / "builds.sqlite")
+    store.save(BuildJob(id="0123456789ab", notebook="tiny.ipynb", request=BuildRequest(path="tiny.ipynb"),
+                        created=datetime.now(timezone.utc), state=BuildState.succeeded, result=BuildResult(**result)))
+    manager = BuildManager(root=tmp_path, settings=Settings(cache_dir=cache_dir), engine_factory=DockerEngine,
+                           store=store)
+    try:
+        environments = {env.name: env for env in registry_environments(manager)}
+        assert tag in environments and environments[tag].metadata["notebook"] == "tiny.ipynb"
+        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)  # not on the engine: only in the registry
+        out = tmp_path / "run-out"
+        assert run_image(DockerEngine(), tag, out) == 0
+        assert "42" in (out / "tiny.ipynb").read_text()
+    finally:
+        manager.shutdown()
+        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)

@@ -39,14 +39,55 @@ def environments_from_images(images) -> List[RuntimeEnvironment]:
     return [env for _, env in found]
 
 
+_builds = None  # the BuildManager of this server's jupyter-containerize (see ``serve_registry_images``)
+
+
+def serve_registry_images(manager) -> None:
+    """Called by the extension: images this server pushed are environments too (read from
+    the registry by their repositories' tags), so scheduling works with no engine nearby."""
+    global _builds
+    _builds = manager
+
+
+def registry_environments(manager, limit: int = 500) -> List[RuntimeEnvironment]:
+    """One environment per tag of every repository this server's builds pushed to (the
+    registry answers; the build history names the repositories)."""
+    from ..oci.build import client_for
+    from ..oci.reference import parse
+
+    repositories: dict[str, tuple[object, str]] = {}
+    for job in manager.store.list(limit=limit):
+        result = job.result
+        if result and result.digest and "@" in result.digest:
+            reference = parse(result.digest.split("@", 1)[0])
+            repositories.setdefault(f"{reference.registry}/{reference.repository}", (reference, job.notebook))
+    found = []
+    for name, (reference, notebook) in sorted(repositories.items()):
+        try:
+            tags = client_for(reference, manager.settings, None, lambda message: None).tags(reference.repository)
+        except ContainerizeError:
+            continue  # this registry does not answer now: its images are not offered
+        for tag in sorted(tags):
+            image = f"{name}:{tag}"
+            found.append(RuntimeEnvironment(
+                name=image, label=image, description=f"Image {image} in its registry, built for {notebook}",
+                file_extensions=["ipynb"], output_formats=list(OUTPUT_FORMATS),
+                metadata={"image": image, "notebook": notebook}, compute_types=None, default_compute_type=None,
+                utc_only=None))
+    return found
+
+
 class ImageEnvironmentManager(EnvironmentManager):
     engine_class = DockerEngine
 
     def list_environments(self) -> List[RuntimeEnvironment]:
         try:
-            return environments_from_images(self.engine_class().images(NOTEBOOK_LABEL))
+            local = environments_from_images(self.engine_class().images(NOTEBOOK_LABEL))
         except ContainerizeError:
-            return []  # engine down: the form shows no environment rather than failing
+            local = []  # engine down: the registry's images only, or none, rather than failing
+        remote = registry_environments(_builds) if _builds is not None else []
+        known = {env.name for env in local}
+        return local + [env for env in remote if env.name not in known]
 
     def manage_environments_command(self) -> str:
         return "jupyter containerize build NOTEBOOK"

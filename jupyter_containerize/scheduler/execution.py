@@ -22,7 +22,7 @@ from jupyter_scheduler.executors import ExecutionManager
 from jupyter_scheduler.models import JobFeature
 
 from ..engine.docker import DockerEngine
-from ..share.running import NOTEBOOK_LABEL, run_image
+from ..share.running import NOTEBOOK_LABEL, local_image, run_image
 
 JOB_LABEL = "io.jupyter.containerize.scheduler-job"
 
@@ -43,7 +43,7 @@ class ImageExecutionManager(ExecutionManager):
         job = self.model
         image = job.runtime_environment_name
         engine = self.engine_class()
-        notebook = engine.inspect(image).labels.get(NOTEBOOK_LABEL)
+        notebook = local_image(engine, image).labels.get(NOTEBOOK_LABEL)
         if notebook and job.input_filename and job.input_filename != notebook:
             raise JobFailed(f"The image {image} runs {notebook}, not {job.input_filename}: "
                             f"pick the image built for {job.input_filename}")
