@@ -39,5 +39,33 @@ base_image = os.environ.get("CONTAINERIZE_BASE_IMAGE")
 if base_image:
     c.ContainerizeApp.base_image = base_image
 
+
+def start_registry(host: str, image: str) -> None:
+    """A local registry (Debian's docker-registry, no auth, 127.0.0.1 only) holding the base
+    image, for the builds made without the engine (registry.spec.ts). Stopped at exit."""
+    import atexit
+    import signal
+    import subprocess
+    import time
+
+    folder = Path(mkdtemp(prefix="galata-registry-"))
+    (folder / "config.yml").write_text(f"version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
+                                       f"    rootdirectory: {folder / 'data'}\nhttp:\n  addr: {host}\n")
+    server = subprocess.Popen(["docker-registry", "serve", str(folder / "config.yml")], start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    atexit.register(lambda: os.killpg(server.pid, signal.SIGTERM))
+    for _ in range(100):
+        if subprocess.run(["curl", "-fs", f"http://{host}/v2/"], capture_output=True).returncode == 0:
+            break
+        time.sleep(0.1)
+    target = f"{host}/base/python:3.11"
+    subprocess.run(["docker", "tag", image, target], check=True)
+    subprocess.run(["docker", "push", target], check=True, capture_output=True)
+
+
+registry_host = os.environ.get("CONTAINERIZE_GALATA_REGISTRY", "127.0.0.1:5099")
+if base_image and shutil.which("docker-registry"):
+    start_registry(registry_host, base_image)
+
 # Uncomment to set server log level to debug level
 # c.ServerApp.log_level = "DEBUG"

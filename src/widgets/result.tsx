@@ -69,7 +69,7 @@ export function ResultView({
         )}
         <dt>{trans.__('Made by')}</dt>
         <dd
-          data-testid="jp-containerize-output"
+          data-testid="jp-containerize-made-by"
           data-output={result.output}
           title={result.output_reason}
         >
