@@ -214,7 +214,8 @@ def _environment_image(engine: ContainerEngine, spec: ContextSpec, settings: Set
         return ensure_environment(engine, spec, cache_dir=settings.cache_dir, compiler=compiler,
                                   on_progress=lambda item: reporter.log(item.message), log=reporter.log,
                                   cancelled=cancelled, compile_timeout=settings.timeouts.compile)
-    except NotImplementedError:
+    except NotImplementedError as exc:  # PartialLoadRefused (Podman) too
+        reporter.log(f"{exc}: the environment is installed inside the engine's build instead")
         return None
 
 

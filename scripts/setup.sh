@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want=(docker.io debootstrap docker-registry apache2-utils)
-[ "${1:-}" = "--with-browser" ] && want+=(chromium fonts-dejavu-core)
+# tests: Podman's API, archives read by skopeo, arm64 images run under qemu
+[ "${1:-}" = "--with-browser" ] && want+=(chromium fonts-dejavu-core podman skopeo qemu-user-static binfmt-support curl)
 missing=()
 for pkg in "${want[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -36,3 +37,4 @@ jupyter labextension develop --overwrite . >/dev/null 2>&1
 echo "==> Docker engine and base image"
 bash scripts/start-docker.sh
 bash scripts/make-base-image.sh "${CONTAINERIZE_BASE_IMAGE:-jupyter-containerize/python:3.11-bookworm}"
+[ "${1:-}" = "--with-browser" ] && bash scripts/make-base-image.sh --arm64

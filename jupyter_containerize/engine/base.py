@@ -36,6 +36,12 @@ class RunOutcome:
     stderr: str
 
 
+class PartialLoadRefused(NotImplementedError):
+    """The engine loads only whole archives (Podman's Docker-compatible API): an image made
+    of a parent it has plus a new layer cannot be loaded; the build then installs the
+    environment inside the engine's build instead."""
+
+
 class ContainerEngine(abc.ABC):
     """Build, inspect, push and run images. Implementations raise domain errors."""
 

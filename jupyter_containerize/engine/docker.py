@@ -14,13 +14,15 @@ from docker.errors import APIError, DockerException, ImageNotFound
 
 from ..errors import Cancelled, EngineUnavailable, ImageBuildFailed, NotFound, PullFailed, PushFailed, TimedOut
 from ..redact import redact
-from .base import BuildProgress, ContainerEngine, ImageInfo, RunOutcome
+from .base import BuildProgress, ContainerEngine, ImageInfo, PartialLoadRefused, RunOutcome
 from .docker_run import ENGINE_ERRORS
 from .registry import push_error, repository_of
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) :")
 _FROM = re.compile(r"^FROM\s+(\S+)", re.IGNORECASE)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# Podman: a docker-archive whose parent layers are not in it
+_PARTIAL = re.compile(r"layer tarfiles are missing|does not match any of the supported image formats")
 
 
 def parse_build_item(item: dict) -> BuildProgress | None:
@@ -246,11 +248,16 @@ class DockerEngine(ContainerEngine):
                 yield chunk
 
         client = self._client()
-        refused = "The engine refused the environment image: {}".format
-        with _cancellable_stream(client, cancelled, "build", lambda message: ImageBuildFailed(refused(message))):
+
+        def refused(message: str) -> Exception:
+            if _PARTIAL.search(message or ""):
+                return PartialLoadRefused(f"The engine loads whole archives only: {message}")
+            return ImageBuildFailed(f"The engine refused the environment image: {message}")
+
+        with _cancellable_stream(client, cancelled, "build", refused):
             for item in client.load_image(until_cancelled()) or ():
                 if "errorDetail" in item or "error" in item:
-                    raise ImageBuildFailed(refused((item.get("errorDetail") or {}).get("message") or item.get("error")))
+                    raise refused((item.get("errorDetail") or {}).get("message") or item.get("error"))
 
     def images(self, label: str):
         with self._session() as client:
@@ -318,7 +325,7 @@ class DockerEngine(ContainerEngine):
         client = self._client()
         container = None
         try:
-            host_config = client.create_host_config(tmpfs={"/out": "rw,uid=1000,gid=1000,mode=1777"})
+            host_config = client.create_host_config(tmpfs={"/out": "rw,mode=1777"})
             container = client.create_container(image, command=list(args) or None, host_config=host_config,
                                                 labels=dict(labels or {}))["Id"]
             client.start(container)
