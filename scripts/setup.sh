@@ -37,4 +37,6 @@ jupyter labextension develop --overwrite . >/dev/null 2>&1
 echo "==> Docker engine and base image"
 bash scripts/start-docker.sh
 bash scripts/make-base-image.sh "${CONTAINERIZE_BASE_IMAGE:-jupyter-containerize/python:3.11-bookworm}"
-[ "${1:-}" = "--with-browser" ] && bash scripts/make-base-image.sh --arm64
+if [ "${1:-}" = "--with-browser" ]; then
+  bash scripts/make-base-image.sh --arm64
+fi
