@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from packaging.markers import InvalidMarker, UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
@@ -83,9 +84,8 @@ def kernel_closure(
             continue
         seen.add((name, extras))
         for raw in dist.requires:
-            try:
-                req = Requirement(raw)
-            except InvalidRequirement:
+            req = _requirement(raw)
+            if req is None:
                 continue
             if not _applies(req, target, extras):
                 continue
@@ -95,3 +95,13 @@ def kernel_closure(
                 dep_spec = dep_spec.split(";")[0].strip()
             queue.append((dep, frozenset(req.extras), dep_spec, [f"via {name}"]))
     return closure
+
+
+@lru_cache(maxsize=8192)
+def _requirement(raw: str) -> Requirement | None:
+    """``Requires-Dist`` lines parsed once per process (a lock reads hundreds of them, the
+    same on every rebuild)."""
+    try:
+        return Requirement(raw)
+    except InvalidRequirement:
+        return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 
 from packaging import tags
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
@@ -59,16 +59,11 @@ class Target:
             "extra": extra,
         }
 
-    @cached_property
+    @property
     def wheel_tags(self) -> frozenset[tags.Tag]:
         """The wheel tags pip accepts in the target (the same set ``pip_platform_args`` asks for,
         with the legacy manylinux1/2010 names pip derives from manylinux2014)."""
-        version = tuple(int(p) for p in self.python_version.split("."))
-        platforms = [f"manylinux_2_{m}_{self.machine}" for m in reversed(range(5, _GLIBC_MINORS.stop))]
-        platforms += [f"manylinux{n}_{self.machine}" for n in ("2014", "2010", "1")]
-        found = set(tags.cpython_tags(version, abis=[self.cp_tag, "abi3", "none"], platforms=platforms))
-        found.update(tags.compatible_tags(version, self.cp_tag, platforms))
-        return frozenset(found)
+        return _wheel_tags(self.python_version, self.machine)
 
     def accepts_wheel(self, filename: str) -> bool:
         try:
@@ -86,3 +81,16 @@ class Target:
         for minor in _GLIBC_MINORS:
             args += ["--platform", f"manylinux_2_{minor}_{self.machine}"]
         return args
+
+
+@lru_cache(maxsize=16)
+def _wheel_tags(python_version: str, machine: str) -> frozenset[tags.Tag]:
+    """Made once per process for a Python and a machine (thousands of wheel names are checked
+    against it in a lock; a Target is made afresh in many places)."""
+    version = tuple(int(p) for p in python_version.split("."))
+    cp_tag = "cp" + python_version.replace(".", "")
+    platforms = [f"manylinux_2_{m}_{machine}" for m in reversed(range(5, _GLIBC_MINORS.stop))]
+    platforms += [f"manylinux{n}_{machine}" for n in ("2014", "2010", "1")]
+    found = set(tags.cpython_tags(version, abis=[cp_tag, "abi3", "none"], platforms=platforms))
+    found.update(tags.compatible_tags(version, cp_tag, platforms))
+    return frozenset(found)

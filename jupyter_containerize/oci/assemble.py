@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence
 
 from ..image.context import ENTRYPOINT, RUNTIME_ENV, UID, USER, VENV, WORKDIR, ContextSpec, labels_for, notebook_path
 from ..image.installed import members_of
@@ -100,9 +100,12 @@ def assemble(spec: ContextSpec, base: BaseImage, segments: Sequence[Path], *, pl
     add(_prepared_base(base, python, minor), f"jupyter-containerize: user {USER} ({UID}), an empty virtual "
                                               f"environment for {python}, /out and {WORKDIR}")
     log(f"Environment layer from {len(segments)} installed packages")
-    planned = plan_layer([(segment, members_of(segment)) for segment in segments])
     env_recipe = f"v{FORMAT}\0env\0" + "\n".join(str(s.name) for s in segments)
-    layers.append(NewLayer(make_layer(lambda: layer_bytes(planned), env_recipe, cache, check),
+
+    def environment() -> Iterator[bytes]:  # planned only when the layer is not made already
+        return layer_bytes(plan_layer([(segment, members_of(segment)) for segment in segments]))
+
+    layers.append(NewLayer(make_layer(environment, env_recipe, cache, check),
                            f"jupyter-containerize: {len(segments)} installed packages"))
     add(_runner(spec), "jupyter-containerize: the runner, the lock and the SBOM")
     if spec.files:

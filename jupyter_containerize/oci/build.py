@@ -124,6 +124,7 @@ def _deliver_archive(images, target: Target, blobs, settings, reporter, cancelle
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     reporter.log(f"Writing the OCI archive {path.name}")
+    began = time.monotonic()
     try:
         with partial.open("wb") as out:
             written = write_archive(images, out, blobs, target.tag,
@@ -131,7 +132,8 @@ def _deliver_archive(images, target: Target, blobs, settings, reporter, cancelle
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
-    reporter.log(f"Wrote {path} ({written / 1e6:.0f} MB)")
+    took = max(time.monotonic() - began, 1e-6)
+    reporter.log(f"Wrote {path} ({written / 1e6:.0f} MB in {took:.2f} s, {written / 1e6 / took:.0f} MB/s)")
     verified = None
     if verify:
         def load(e: ContainerEngine) -> str:
