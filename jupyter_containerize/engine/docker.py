@@ -325,9 +325,16 @@ class DockerEngine(ContainerEngine):
         client = self._client()
         container = None
         try:
-            host_config = client.create_host_config(tmpfs={"/out": "rw,mode=1777"})
-            container = client.create_container(image, command=list(args) or None, host_config=host_config,
-                                                labels=dict(labels or {}))["Id"]
+            def create(tmpfs: str) -> str:
+                return client.create_container(image, command=list(args) or None, labels=dict(labels or {}),
+                                               host_config=client.create_host_config(tmpfs={"/out": tmpfs}))["Id"]
+
+            try:
+                container = create("rw,uid=1000,gid=1000,mode=1777")  # the image's user owns /out
+            except APIError as exc:
+                if "mount option" not in str(exc):
+                    raise
+                container = create("rw,mode=1777")  # Podman takes no uid: anyone may write
             client.start(container)
             deadline = time.monotonic() + timeout
             while True:
