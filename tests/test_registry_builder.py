@@ -15,8 +15,17 @@ from pathlib import Path
 import pytest
 
 from .conftest import EXAMPLE, write_notebook
-from .registry import login, registry  # noqa: F401 - the fixture
-from .registry_parts import FaultProxy, count, docker_config_for, push_base, push_index, push_rootfs, tags_of
+from .registry import PASSWORD, login, registry  # noqa: F401 - the fixture
+from .registry_parts import (
+    FaultProxy,
+    count,
+    docker_config_for,
+    push_base,
+    push_index,
+    push_rootfs,
+    registry_api,
+    tags_of,
+)
 from .server_process import ServerProcess
 
 pytestmark = pytest.mark.engine
@@ -89,8 +98,13 @@ def test_without_an_engine_the_server_assembles_pushes_and_the_image_runs(regist
             assert ran.returncode == 0, ran.stderr[-2000:]
             written = json.loads(next((tmp_path / "out" / job["id"]).glob("*.ipynb")).read_text())
             assert expected in json.dumps(written["cells"])
+            saved = subprocess.run(["docker", "save", result["digest"]], capture_output=True, check=True).stdout
+            assert PASSWORD.encode() not in saved  # the registry's password is in no layer, config or label
     finally:
         server.stop()
+    for place in (tmp_path / "server.log", tmp_path / "builds.sqlite", *tmp_path.glob("builds.sqlite-*")):
+        if place.exists():
+            assert PASSWORD.encode() not in place.read_bytes(), f"the registry password is in {place.name}"
 
 
 def tags_of_ref(registry, result) -> list[str]:  # noqa: F811
@@ -112,6 +126,11 @@ def test_two_empty_caches_give_the_same_digest_and_an_edit_sends_only_the_notebo
     assert second.returncode == 0, second.stderr[-3000:]
     assert one["digest"] == two["digest"] and one["image_id"] == two["image_id"]
     assert two["uploaded"] == []  # the registry had every blob already
+    base_manifest = registry_api(registry, "/v2/base/python/manifests/3.11", headers={
+        "Accept": "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json"})
+    base_layers = {layer["digest"] for layer in base_manifest.json()["layers"]}
+    assert base_layers and not base_layers & set(one["uploaded"])  # linked from base/python, not sent
+    assert len(one["uploaded"]) == 5  # the prepared base, the environment, the runner, the notebook, the config
 
     write_notebook(notebook, "import json\nprint(json.dumps({'a': 2}))")  # a one-cell edit
     third, three = cli(str(notebook), "--base", base, "--tag", tag, "--output", "registry", registry=registry,
