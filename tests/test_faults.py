@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -211,9 +212,9 @@ def test_a_server_killed_in_any_phase_leaves_nothing_behind(phase, server, silen
         body.update(tag=tag, push=True)
         server.options["push_timeout"] = 5
     write_notebook(server.root / f"{phase}.ipynb", *cells, kernel=kernel)
-    containers_before = set(_docker("ps", "-aq").split())
 
     server.start()
+    started = time.time()
     job = server.build(**body)
     server.wait_for_phase(job["id"], phase)
     if phase in ("analyse", "context"):
@@ -240,8 +241,15 @@ def test_a_server_killed_in_any_phase_leaves_nothing_behind(phase, server, silen
     else:
         assert not _tagged(tag)
     time.sleep(2)  # the engine finishes tearing down a build whose client went away
-    left = set(_docker("ps", "-aq").split()) - containers_before
-    assert not left, _docker("ps", "-a")
+    # the engine's step containers of this build: made from the images its log names (---> ID)
+    events = server.get(f"containerize/builds/{job['id']}/events", since=0, timeout=0).json()["events"]
+    parents = {m.group(1) for e in events for m in [re.search(r"---> ([0-9a-f]{12})", e["message"])] if m}
+    made = _docker("events", "--since", str(int(started)), "--until", str(int(time.time()) + 1), "--filter",
+                   "type=container", "--filter", "event=create", "--format", "{{.ID}} {{.Actor.Attributes.image}}")
+    steps = {line.split()[0][:12] for line in made.splitlines()
+             if line.split()[-1].replace("sha256:", "")[:12] in parents}
+    left = {c[:12] for c in _docker("ps", "-aq", "--no-trunc").split()} & steps
+    assert not left, f"the build's step containers {left} are still there"
     assert server.get("containerize/info").status_code == 200
 
 
