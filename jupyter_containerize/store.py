@@ -11,11 +11,14 @@ their events, and the file is vacuumed incrementally so it shrinks.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
+
+from pydantic import ValidationError
 
 from .models import BuildEvent, BuildJob, BuildState
 
@@ -37,6 +40,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 """
 
+log = logging.getLogger(__name__)
 UNFINISHED = (BuildState.queued.value, BuildState.running.value)
 AUTO_VACUUM_INCREMENTAL = 2
 
@@ -123,9 +127,18 @@ class JobStore:
 
     # -- reads -----------------------------------------------------------------------
     def _query(self, sql: str, params: tuple = ()) -> list[BuildJob]:
+        """The jobs of ``sql``; a record this version cannot read (written by another version
+        of the extension sharing the file) is left out with a warning, never an error for
+        the whole listing."""
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
-        return [BuildJob.model_validate_json(body) for (body,) in rows]
+        jobs = []
+        for (body,) in rows:
+            try:
+                jobs.append(BuildJob.model_validate_json(body))
+            except ValidationError as exc:
+                log.warning("A build record this version cannot read is left out: %s", str(exc).splitlines()[0])
+        return jobs
 
     def get(self, job_id: str) -> Optional[BuildJob]:
         found = self._query("SELECT body FROM jobs WHERE id = ?", (job_id,))

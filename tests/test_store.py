@@ -184,3 +184,17 @@ async def test_cancelling_a_waiting_build_lets_the_next_one_run(tmp_path, monkey
     await until_done(manager, third.id, within=10)
     assert ran == ["a:1", "a:3"] and manager.get(third.id).state == BuildState.succeeded
     manager.shutdown()
+
+
+def test_a_record_this_version_cannot_read_is_left_out_of_listings(tmp_path):
+    """A store shared with another version of the extension (an upgrade, a second server)
+    must not make the whole history unreadable."""
+    store = JobStore(tmp_path / "builds.sqlite")
+    good = BuildJob(id="aaaaaaaaaaaa", notebook="a.ipynb", request=BuildRequest(path="a.ipynb"),
+                    created=datetime.now(timezone.utc))
+    store.save(good)
+    alien = json.loads(good.model_dump_json()) | {"id": "bbbbbbbbbbbb", "a_field_of_a_later_version": 1}
+    store._db.execute("INSERT INTO jobs (id, notebook, state, created, body) VALUES (?, ?, ?, ?, ?)",
+                      ("bbbbbbbbbbbb", "a.ipynb", "succeeded", alien["created"], json.dumps(alien)))
+    assert [job.id for job in store.list()] == ["aaaaaaaaaaaa"]
+    assert store.get("bbbbbbbbbbbb") is None
