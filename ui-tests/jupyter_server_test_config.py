@@ -22,6 +22,8 @@ for source, target in ((here.parent / "examples", "examples"), (here / "fixtures
     if source.is_dir():
         shutil.copytree(source, Path(root) / target, dirs_exist_ok=True)
 c.ServerApp.root_dir = root
+# the build history of this test server only (not the user's, nor another test run's)
+c.ContainerizeApp.store_path = str(Path(mkdtemp(prefix="galata-store-")) / "builds.sqlite")
 
 # jupyter-scheduler (a test dependency) runs jobs in our images; its database stays out of
 # the user's data directory
