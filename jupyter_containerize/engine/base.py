@@ -30,6 +30,16 @@ class ImageInfo:
 
 
 @dataclass(frozen=True)
+class LayerRow:
+    """One entry of an image's history (newest first): the layer's bytes, the image it made
+    (None when the engine does not know it) and that image's tags."""
+
+    image: Optional[str]
+    size: int
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RunOutcome:
     exit_code: int
     stdout: str
@@ -129,6 +139,27 @@ class ContainerEngine(abc.ABC):
         """Load a ``docker save`` archive (layers the engine has may be left out of it)."""
         raise NotImplementedError(f"{type(self).__name__} cannot load images")
 
-    def images(self, label: str) -> list[ImageInfo]:
-        """The tagged images carrying ``label``."""
+    def images(self, label: str, *, untagged: bool = False, repository: Optional[str] = None) -> list[ImageInfo]:
+        """The tagged images carrying ``label`` ("": any), of ``repository`` when given
+        (``untagged``: the untagged ones too)."""
         raise NotImplementedError(f"{type(self).__name__} cannot list images")
+
+    def delete_image(self, image: str) -> None:
+        """Remove the tag or image ``image`` as ``docker rmi`` does (the image goes with its last
+        tag). Raise NotFound when it is not there, Conflict when a container uses it or
+        other tags name it (by id)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot remove images")
+
+    def pull(self, reference: str, *, on_progress: Callable[[BuildProgress], None], cancelled: threading.Event,
+             timeout: Optional[float] = None) -> None:
+        """Pull ``reference`` with the engine's registry credentials. Raise PullFailed
+        (refused, unreachable, unknown), Cancelled, or TimedOut after ``timeout`` seconds."""
+        raise NotImplementedError(f"{type(self).__name__} cannot pull images")
+
+    def history(self, image: str) -> list[LayerRow]:
+        """The layers of ``image``, newest first."""
+        raise NotImplementedError(f"{type(self).__name__} cannot read image histories")
+
+    def layers_size(self) -> int:
+        """Bytes of all the image layers the engine holds (``docker system df``)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot measure its disk use")
