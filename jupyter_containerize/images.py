@@ -15,7 +15,8 @@ config the host cache holds, see ``image/envbuild.py``) and prepared bases.
   another process (the CLI) that just made one keeps it;
 - host cache entries not used (read or written) for ``cache_max_age`` seconds.
 
-It reports the bytes freed: the engine's layer bytes before and after, plus the host bytes.
+It reports the bytes freed: on the engine, the layer bytes before less after, or (when other
+work on the engine blurs that) at least the removed images' own bytes; plus the host bytes.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from .builds import BuildManager
-from .engine import ContainerEngine, ImageInfo
+from .engine import ContainerEngine, DiskUsage, ImageInfo
 from .errors import Conflict, ContainerizeError, EngineUnavailable, InvalidRequest, NotFound
 from .image.envimage import ENV_LABEL, ENV_REPOSITORY, PACKAGES_LABEL
 from .models import BuildState, CacheUsage, ImageEntry, ImageList, PruneResult
@@ -207,24 +208,25 @@ class ImageService:
             raise Conflict(f"{len(running)} build(s) of this server are running: prune once they end")
         engine = self._engine()
         before = _measured(engine)
-        removed = self._prune_replaced(engine)
-        removed += self._prune_environments(engine)
-        engine_bytes = max(0, before - _measured(engine))
+        removed = self._prune_replaced(engine) + self._prune_environments(engine)
+        own = sum(before.unique.get(image_id, 0) for image_id in {image_id for _, image_id in removed})
+        engine_bytes = max(own, before.layers - _measured(engine).layers)
         host_bytes, files = self._prune_host()
         return PruneResult(freed_bytes=engine_bytes + host_bytes, engine_bytes=engine_bytes, host_bytes=host_bytes,
-                           removed_images=removed, removed_files=files)
+                           removed_images=[name for name, _ in removed], removed_files=files)
 
-    def _prune_replaced(self, engine: ContainerEngine) -> list[str]:
-        """This server's build images that lost their tag to a newer build."""
+    def _prune_replaced(self, engine: ContainerEngine) -> list[tuple[str, str]]:
+        """This server's build images that lost their tag to a newer build: (id, id) each."""
         built = {job.result.image_id for job in self.manager.store.list(states=(BuildState.succeeded,))
                  if job.result}
         removed = []
         for info in _listed(engine, NOTEBOOK_LABEL):
             if not info.tags and info.id in built and _delete(engine, info.id):
-                removed.append(info.id)
+                removed.append((info.id, info.id))
         return removed
 
-    def _prune_environments(self, engine: ContainerEngine) -> list[str]:
+    def _prune_environments(self, engine: ContainerEngine) -> list[tuple[str, str]]:
+        """Unused environment images and prepared bases of this server: (tag, id) each."""
         envs, prepared = self._ours(engine)
         used = {(i.labels.get(ENV_LABEL), i.labels.get(PACKAGES_LABEL)) for i in _listed(engine, NOTEBOOK_LABEL)}
         configs, now = self.cache_dir / "image-configs", time.time()
@@ -235,13 +237,13 @@ class ImageService:
             if key in used or now - _mtime(config) < self.min_age:
                 kept_bases.add(info.labels.get(ENV_LABEL))
                 continue
-            removed += [tag for tag in info.tags if _delete(engine, tag)]
+            removed += [(tag, info.id) for tag in info.tags if _delete(engine, tag)]
         kept_bases |= {i.labels.get(ENV_LABEL) for i in _listed(engine, ENV_LABEL)}
         recorded = self._prepared_bases()
         for info in prepared:
             if info.id in kept_bases or now - recorded.get(info.id, now) < self.min_age:
                 continue
-            removed += [tag for tag in info.tags if _delete(engine, tag)]
+            removed += [(tag, info.id) for tag in info.tags if _delete(engine, tag)]
         return removed
 
     def _prune_host(self) -> tuple[int, int]:
@@ -267,11 +269,11 @@ def _listed(engine: ContainerEngine, label: str, *, repository: Optional[str] = 
         raise EngineUnavailable(f"{type(engine).__name__} cannot list images") from None
 
 
-def _measured(engine: ContainerEngine) -> int:
+def _measured(engine: ContainerEngine) -> DiskUsage:
     try:
-        return engine.layers_size()
+        return engine.disk_usage()
     except NotImplementedError:
-        return 0
+        return DiskUsage(layers=0)
 
 
 def _delete(engine: ContainerEngine, image: str) -> bool:

@@ -40,6 +40,14 @@ class LayerRow:
 
 
 @dataclass(frozen=True)
+class DiskUsage:
+    """What the engine's images take on its disk."""
+
+    layers: int  # bytes of all the image layers
+    unique: dict = field(default_factory=dict)  # image id -> bytes no other image shares
+
+
+@dataclass(frozen=True)
 class RunOutcome:
     exit_code: int
     stdout: str
@@ -160,6 +168,6 @@ class ContainerEngine(abc.ABC):
         """The layers of ``image``, newest first."""
         raise NotImplementedError(f"{type(self).__name__} cannot read image histories")
 
-    def layers_size(self) -> int:
-        """Bytes of all the image layers the engine holds (``docker system df``)."""
+    def disk_usage(self) -> DiskUsage:
+        """Bytes of the engine's image layers, and of each image's own (``docker system df``)."""
         raise NotImplementedError(f"{type(self).__name__} cannot measure its disk use")

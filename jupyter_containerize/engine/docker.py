@@ -13,7 +13,7 @@ import docker
 from docker.errors import APIError, DockerException, ImageNotFound
 
 from ..errors import Cancelled, Conflict, ContainerizeError, EngineUnavailable, ImageBuildFailed, NotFound, PushFailed, TimedOut
-from .base import BuildProgress, ContainerEngine, ImageInfo, LayerRow, RunOutcome
+from .base import BuildProgress, ContainerEngine, DiskUsage, ImageInfo, LayerRow, RunOutcome
 from .docker_run import ENGINE_ERRORS
 from .registry import pull_error, push_error, repository_of
 
@@ -279,9 +279,12 @@ class DockerEngine(ContainerEngine):
         return [LayerRow(image=None if row.get("Id") in (None, "", "<missing>") else row["Id"],
                          size=int(row.get("Size") or 0), tags=tuple(row.get("Tags") or ())) for row in rows]
 
-    def layers_size(self) -> int:
+    def disk_usage(self) -> DiskUsage:
         with self._session() as client:
-            return int(client.df().get("LayersSize") or 0)
+            data = client.df()
+        unique = {i["Id"]: max(0, int(i.get("Size") or 0) - max(0, int(i.get("SharedSize") or 0)))
+                  for i in data.get("Images") or []}
+        return DiskUsage(layers=int(data.get("LayersSize") or 0), unique=unique)
 
     def pull(self, reference: str, *, on_progress: Callable[[BuildProgress], None], cancelled: threading.Event,
              timeout: float | None = None) -> None:
