@@ -138,6 +138,8 @@ class RunService:
                                           parameters=found, notebook_in_image=label)
             except NotFound:
                 pass  # not pulled yet: the notebook file tells
+            except EngineUnavailable as exc:
+                problem = str(exc)
             except NotImplementedError:
                 problem = f"{type(engine).__name__} cannot read images"
         if notebook is None:
@@ -151,6 +153,7 @@ class RunService:
         """Refuse a run that cannot start (a bad runs folder, no engine, parameters the
         notebook does not take); the runs folder to use. Blocking: call it off the loop."""
         base = runs_root(self.root, request.runs_folder or self.runs_folder)
+        read_notebook(notebook)  # a malformed one is refused first, whatever the engine says
         form = self.parameters(notebook, display, request.image)
         if form.engine_problem:
             raise EngineUnavailable(f"{form.engine_problem}. The image can run where Docker runs: docker run --rm "
