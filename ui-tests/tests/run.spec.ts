@@ -5,6 +5,7 @@ import { execFileSync } from 'child_process';
 import {
   LONG_NOTEBOOK,
   byTestId,
+  expectAccessible,
   openNotebook,
   openPanel,
   panel,
@@ -114,6 +115,8 @@ test.describe('Containerize panel: run, share, stale, images', () => {
       await currentPath(page)
     );
     await shoot(page, 'panel-run-finished', outcome);
+    // the form, the run's outcome and the Share box: labelled, reachable with Tab
+    await expectAccessible(page);
   });
 
   test('a failing run opens the notebook at the failing cell', async ({
@@ -201,6 +204,12 @@ test.describe('Containerize panel: run, share, stale, images', () => {
       timeout: 60_000
     });
     await expect(outcome).toContainText('Run stopped');
+    // the keyboard reaches the views: the Images tab from the Notebook tab with an arrow key
+    await byTestId(sidebar, 'jp-containerize-tab-notebook').focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(
+      byTestId(sidebar, 'jp-containerize-tab-images')
+    ).toHaveAttribute('aria-selected', 'true');
     await expect(byTestId(sidebar, 'jp-containerize-run-button')).toBeEnabled();
   });
 
@@ -253,6 +262,7 @@ test.describe('Containerize panel: run, share, stale, images', () => {
     await expect(cronjob).toContainText('schedule: 0 6 * * 1-5');
     await expect(cronjob).toContainText(`image: ${ref}`);
     await shoot(page, 'panel-share', share);
+    await expectAccessible(page);
   });
 
   test('an edited cell marks the image stale, and Rebuild clears it', async ({
@@ -329,6 +339,7 @@ test.describe('Containerize panel: run, share, stale, images', () => {
       'panel-images',
       byTestId(sidebar, 'jp-containerize-images')
     );
+    await expectAccessible(page);
 
     await byTestId(sidebar, 'jp-containerize-prune').click();
     const pruned = byTestId(sidebar, 'jp-containerize-pruned');
