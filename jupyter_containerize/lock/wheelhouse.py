@@ -61,11 +61,16 @@ class Wheelhouse:
             found[f"sha256:{self._hash_of(path)}"] = path
         return found
 
+    def _for(self, target: Target) -> dict[str, Path]:
+        return {h: path for h, path in self._by_hash().items() if target.accepts_wheel(path.name)}
+
     def wheels_for(self, lock: Lock, target: Target, *, timeout: Optional[float] = Timeouts.pip,
                    cancelled: Optional[threading.Event] = None) -> list[Path]:
-        """The locked files, downloading those not yet here (hash-checked by pip, which
-        may take ``timeout`` seconds and stops soon after ``cancelled`` is set)."""
-        found = self._by_hash()
+        """The locked files for ``target``, downloading those not yet here (hash-checked by
+        pip, which may take ``timeout`` seconds and stops soon after ``cancelled`` is set). A
+        lock holds the hashes of every platform's files: only wheels the target takes count
+        (an arm64 wheel fetched for another build must not land in an amd64 image)."""
+        found = self._for(target)
         missing = [p for p in lock.packages if not any(h in found for h in p.hashes)]
         if missing:
             with tempfile.TemporaryDirectory(prefix="containerize-fetch-") as tmp:
@@ -74,7 +79,7 @@ class Wheelhouse:
                     f"{p.name}=={p.version} " + " ".join(f"--hash={h}" for h in p.hashes) + "\n"
                     for p in missing))
                 pip.download(request, target, self.directory, timeout=timeout, cancelled=cancelled)
-            found = self._by_hash()
+            found = self._for(target)
         self._save_index()
         wheels = []
         for package in lock.packages:
