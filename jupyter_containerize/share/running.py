@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Optional, Protocol, Sequence
 
 from ..engine import ContainerEngine
-from ..errors import InvalidRequest, NotFound
+from ..errors import InvalidRequest, NotFound, PullFailed
 
 NOTEBOOK_LABEL = "io.jupyter.containerize.notebook"
 EXIT_STOPPED = 143
@@ -66,7 +66,11 @@ def ensure_image(engine: ContainerEngine, image: str, *, reporter: RunReporter, 
     except NotFound:
         pass
     reporter.phase("pull", f"Pulling {image}")
-    engine.pull(image, on_progress=lambda item: reporter.log(item.message), cancelled=cancelled, timeout=timeout)
+    try:
+        engine.pull(image, on_progress=lambda item: reporter.log(item.message), cancelled=cancelled,
+                    timeout=timeout)
+    except PullFailed as exc:
+        raise PullFailed(f"No image {image} on the engine, and pulling it failed: {exc}") from None
     reporter.log(f"Pulled {image}")
     return True
 
