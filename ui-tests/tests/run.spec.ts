@@ -204,13 +204,13 @@ test.describe('Containerize panel: run, share, stale, images', () => {
       timeout: 60_000
     });
     await expect(outcome).toContainText('Run stopped');
+    await expect(byTestId(sidebar, 'jp-containerize-run-button')).toBeEnabled();
     // the keyboard reaches the views: the Images tab from the Notebook tab with an arrow key
     await byTestId(sidebar, 'jp-containerize-tab-notebook').focus();
     await page.keyboard.press('ArrowRight');
     await expect(
       byTestId(sidebar, 'jp-containerize-tab-images')
     ).toHaveAttribute('aria-selected', 'true');
-    await expect(byTestId(sidebar, 'jp-containerize-run-button')).toBeEnabled();
   });
 
   test('shares a pushed image: the reference docker pull accepts, the lines, a CronJob', async ({
