@@ -12,8 +12,10 @@ from ._version import __version__
 from .builds import HISTORY_MAX_BUILDS, HISTORY_MAX_DAYS, BuildManager
 from .engine import ContainerEngine
 from .engine.docker import DockerEngine
+from .images import CACHE_MAX_AGE, PRUNE_MIN_AGE, ImageService
 from .redact import redact_logs
 from .routes import MAX_REQUEST_BYTES, setup_route_handlers
+from .runs import RUNS_FOLDER, RunService
 from .settings import (
     DEFAULT_BASE_IMAGE_TEMPLATE,
     DEFAULT_TAG_TEMPLATE,
@@ -22,6 +24,7 @@ from .settings import (
     Timeouts,
     default_cache_dir,
 )
+from .share.stale import StaleChecker
 from .store import JobStore, default_store_path
 
 
@@ -46,6 +49,16 @@ class ContainerizeApp(ExtensionApp):
                                     "registries always are).")
     cache_dir = Unicode(config=True, help="Host cache for wheels and resolutions.")
     max_concurrent_builds = Int(1, config=True, help="Builds that run at once; the rest queue.")
+    max_concurrent_runs = Int(2, config=True, help="Runs of images that run at once; the rest queue.")
+    runs_folder = Unicode(RUNS_FOLDER, config=True,
+                          help="Folder under the server root where runs land (FOLDER/NOTEBOOK/TIMESTAMP/); "
+                               "the sidebar's setting overrides it.")
+    prune_min_age = Float(PRUNE_MIN_AGE, min=0.0, config=True,
+                          help="Seconds an environment image this server made is kept by Prune even when no "
+                               "image uses it (a build of another process may be about to).")
+    cache_max_age_days = Float(CACHE_MAX_AGE / 86400, min=0.0, config=True,
+                               help="Days a host cache entry (a wheel, an installed package...) is kept by Prune "
+                                    "after it was last used.")
     store_path = Unicode(config=True, help="SQLite file holding build jobs and their events "
                          "(default: {jupyter_data_dir}/containerize/builds.sqlite).")
     engine_class = Type(DockerEngine, klass=ContainerEngine, config=True,
@@ -94,6 +107,7 @@ class ContainerizeApp(ExtensionApp):
             max_concurrent=self.max_concurrent_builds,
             kernel_spec_manager=self.serverapp.kernel_spec_manager, store=JobStore(self.store_path),
             log=self.log, history_max_builds=self.history_max_builds, history_max_days=self.history_max_days,
+            max_concurrent_runs=self.max_concurrent_runs,
         )
         if self.build_manager.interrupted:
             self.log.warning("Marked %d build(s) left running by a stopped server as interrupted: %s",
@@ -107,6 +121,10 @@ class ContainerizeApp(ExtensionApp):
             serve_registry_images(self.build_manager)
         except ImportError:
             pass
+        self.settings.update({"containerize_runs": RunService(self.build_manager, runs_folder=self.runs_folder),
+                              "containerize_images": ImageService(self.build_manager, min_age=self.prune_min_age,
+                                                                  cache_max_age=self.cache_max_age_days * 86400),
+                              "containerize_stale": StaleChecker(self.build_manager)})
         self.settings.update({"containerize": self.build_manager, "containerize_settings": settings,
                               "containerize_version": __version__,
                               "containerize_max_request_bytes": self.max_request_bytes})

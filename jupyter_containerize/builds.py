@@ -12,6 +12,10 @@ Limits: one job keeps at most ``max_events`` events (past that, one "log truncat
 no more log or progress events; phase and state events are always kept), one message at most
 ``max_message_chars`` characters; history is pruned to ``history_max_builds`` builds and
 ``history_max_days`` days at start-up and whenever a job finishes.
+
+Other work that is a job too (a run of an image: :mod:`.runs`) goes through :meth:`BuildManager.submit`:
+the same store, events, states, cancel, long poll and restart handling, on its own pool of
+``max_concurrent_runs`` workers (it waits for no build slot and no build of its notebook).
 """
 
 from __future__ import annotations
@@ -32,12 +36,12 @@ from typing import Callable, Optional
 
 from . import process
 from .engine import ContainerEngine
-from .errors import BuildNotFound, Cancelled, Conflict, ContainerizeError, NotFound
+from .errors import BuildNotFound, Cancelled, Conflict, ContainerizeError, NotFound, RunNotFound
 from .models import BuildError, BuildEvent, BuildJob, BuildList, BuildRequest, BuildState, EventPage
 from .pipeline import build_image, check_request, push_image
 from .redact import redact, redact_model
 from .settings import Settings
-from .store import JobStore
+from .store import BUILD, Job, JobStore, kind_of
 
 LOG_TAIL = 30
 JOB_LABEL = "io.jupyter.containerize.build-job"  # on the containers a job starts (verify)
@@ -56,10 +60,12 @@ def _now() -> datetime:
 class _Live:
     """What a running job needs beyond its stored record."""
 
-    job: BuildJob
+    job: Job
     notebook: Path
     work: Optional[Callable[[], None]] = None  # what the worker runs
     start_message: str = "Build started"
+    noun: str = "Build"  # in the messages: "Build cancelled", "Run cancelled"
+    queued: bool = True  # waits for a build slot and for the builds of its notebook before it
     next_seq: int = 0
     cancelled: threading.Event = field(default_factory=threading.Event)
     changed: Optional[asyncio.Event] = None
@@ -86,6 +92,26 @@ class _JobReporter:
                            step=step, steps=steps, percent=round(percent, 1))
 
 
+class JobContext:
+    """What the work of a job given to :meth:`BuildManager.submit` reads and reports through."""
+
+    def __init__(self, manager: "BuildManager", live: _Live):
+        self._manager, self._live = manager, live
+        self.reporter = _JobReporter(manager, live)
+
+    @property
+    def job(self) -> Job:
+        """The job's record: change its fields, then :meth:`save`."""
+        return self._live.job
+
+    @property
+    def cancelled(self) -> threading.Event:
+        return self._live.cancelled
+
+    def save(self) -> None:
+        self._manager._save(self._live)
+
+
 def _key(notebook: Path) -> Path:
     try:
         return notebook.resolve()
@@ -98,7 +124,7 @@ class BuildManager:
                  max_concurrent: int = 1, kernel_spec_manager=None, store: Optional[JobStore] = None,
                  log: Optional[logging.Logger] = None, history_max_builds: int = HISTORY_MAX_BUILDS,
                  history_max_days: float = HISTORY_MAX_DAYS, max_events: int = MAX_EVENTS_PER_JOB,
-                 max_message_chars: int = MAX_MESSAGE_CHARS):
+                 max_message_chars: int = MAX_MESSAGE_CHARS, max_concurrent_runs: int = 2):
         self.root = root
         self.log = log or logging.getLogger(__name__)
         self.history_max_builds, self.history_max_days = history_max_builds, history_max_days
@@ -113,6 +139,9 @@ class BuildManager:
         self.pruned = self.prune()
         self._executor = ThreadPoolExecutor(max_workers=max(1, max_concurrent),
                                             thread_name_prefix="containerize-build")
+        self.max_concurrent_runs = max(1, max_concurrent_runs)
+        self._side_executor = ThreadPoolExecutor(max_workers=self.max_concurrent_runs,
+                                                 thread_name_prefix="containerize-run")
         self._live: dict[str, _Live] = {}
         self._waiting: dict[Path, deque[_Live]] = {}  # per notebook, in request order; the head runs
         self._lock = threading.Lock()
@@ -197,6 +226,22 @@ class BuildManager:
         self._enqueue(live)
         return snapshot
 
+    def submit(self, job: Job, notebook: Path, work: Callable[[JobContext], str], *, waiting: str,
+               started: str, noun: str) -> Job:
+        """Run ``work`` as a job, on the pool of ``max_concurrent_runs`` workers: recorded,
+        followed (events, long poll), cancelled and marked interrupted like a build. ``work``
+        returns the message of its success; it fails by raising a domain error (the job's
+        ``error``) and stops soon after ``context.cancelled`` is set (raising ``Cancelled``).
+        Returns the job as accepted."""
+        live = self._track(job, notebook)
+        live.noun, live.queued, live.start_message = noun, False, started
+        context = JobContext(self, live)
+        live.work = lambda: self._guard(live, lambda: self._finish(live, BuildState.succeeded, work(context)))
+        self._emit(live, kind="state", state=BuildState.queued, message=waiting)
+        snapshot = job.model_copy(deep=True)
+        self._side_executor.submit(self._work, live)
+        return snapshot
+
     def _enqueue(self, live: _Live) -> None:
         """Run ``live`` now when its notebook has no job running, else after the ones before it."""
         key = _key(live.notebook)
@@ -218,7 +263,8 @@ class BuildManager:
                     live.work()
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-            self._next(live)
+            if live.queued:
+                self._next(live)
 
     def _next(self, done: _Live) -> None:
         """Start the next job of ``done``'s notebook that was not cancelled while it waited."""
@@ -284,7 +330,7 @@ class BuildManager:
         try:
             work()
         except Cancelled:
-            self._finish(live, BuildState.cancelled, "Build cancelled")
+            self._finish(live, BuildState.cancelled, f"{live.noun} cancelled")
         except ContainerizeError as exc:
             self._fail(live, str(exc))
         except Exception as exc:  # a bug must still end the job, never leave it "running"
@@ -294,8 +340,8 @@ class BuildManager:
                                  "ContainerizeApp.cache_dir at a larger disk")
                 return
             trace = "".join(traceback.format_exception(exc))
-            self.log.error("Build %s (%s) ended with an unexpected error:\n%s", live.job.id, live.job.notebook,
-                           redact(trace))
+            self.log.error("%s %s (%s) ended with an unexpected error:\n%s", live.noun, live.job.id,
+                           live.job.notebook, redact(trace))
             summary = f"{type(exc).__name__}: {exc}"
             if len(summary) > UNEXPECTED_MESSAGE_CHARS:
                 summary = summary[:UNEXPECTED_MESSAGE_CHARS] + "..."
@@ -331,22 +377,22 @@ class BuildManager:
             self.log.info("Removed %d old build(s) from the history", len(deleted))
         return deleted
 
-    def cancel(self, job_id: str) -> BuildJob:
+    def cancel(self, job_id: str, kind: str = BUILD) -> Job:
         live = self._live.get(job_id)
-        if live is None:
-            job = self._stored(job_id)
-            raise Conflict(f"Build {job_id} has already {job.state.value}")
+        if live is None or kind_of(live.job) != kind:
+            job = self._stored(job_id, kind)
+            raise Conflict(f"{_noun(kind)} {job_id} has already {job.state.value}")
         with self._state_lock:
             live.cancelled.set()
             queued = live.job.state == BuildState.queued
         if queued:
-            self._finish(live, BuildState.cancelled, "Build cancelled before it started")
+            self._finish(live, BuildState.cancelled, f"{live.noun} cancelled before it started")
         return live.job.model_copy(deep=True)
 
-    def delete(self, job_id: str) -> None:
-        job = self._stored(job_id)
+    def delete(self, job_id: str, kind: str = BUILD) -> None:
+        job = self._stored(job_id, kind)
         if job_id in self._live:
-            raise Conflict(f"Build {job_id} is {job.state.value}: cancel it first")
+            raise Conflict(f"{_noun(kind)} {job_id} is {job.state.value}: cancel it first")
         self.store.delete(job_id)
         self.archive_path(job_id).unlink(missing_ok=True)
 
@@ -354,31 +400,47 @@ class BuildManager:
         for live in list(self._live.values()):
             live.cancelled.set()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._side_executor.shutdown(wait=False, cancel_futures=True)
 
     # -- queries ---------------------------------------------------------------------
-    def _stored(self, job_id: str) -> BuildJob:
-        job = self.store.get(job_id)
+    def _stored(self, job_id: str, kind: str = BUILD) -> Job:
+        job = self.store.get(job_id, kind)
         if job is None:
-            raise BuildNotFound(f"No build {job_id}")
+            raise (BuildNotFound if kind == BUILD else RunNotFound)(f"No {kind} {job_id}")
         return job
 
-    def get(self, job_id: str) -> BuildJob:
+    def get(self, job_id: str, kind: str = BUILD) -> Job:
         live = self._live.get(job_id)
-        return live.job.model_copy(deep=True) if live else self._stored(job_id)
+        if live and kind_of(live.job) == kind:
+            return live.job.model_copy(deep=True)
+        return self._stored(job_id, kind)
 
     def list(self, notebook: Optional[str] = None, *, limit: int = 50, before: Optional[str] = None) -> BuildList:
         """One page of builds, newest first; ``next`` is the ``before`` of the next page."""
+        jobs, following = self.page(notebook, limit=limit, before=before)
+        return BuildList(builds=jobs, next=following)
+
+    def page(self, notebook: Optional[str] = None, *, limit: int = 50, before: Optional[str] = None,
+             kind: str = BUILD, states: tuple[BuildState, ...] = ()) -> tuple[list[Job], Optional[str]]:
+        """One page of jobs of ``kind`` (in ``states``), newest first, and the ``before`` of
+        the next page (None on the last)."""
         if before is not None:
-            self._stored(before)
-        jobs = self.store.list(notebook, limit=limit + 1, before=before)
+            self._stored(before, kind)
+        jobs = self.store.list(notebook, limit=limit + 1, before=before, kind=kind, states=states)
         more = len(jobs) > limit
         jobs = jobs[:limit]
-        return BuildList(builds=jobs, next=jobs[-1].id if more else None)
+        return jobs, jobs[-1].id if more else None
 
-    async def events(self, job_id: str, since: int = 0, timeout: float = 15.0) -> EventPage:
+    def running(self, kind: Optional[str] = None) -> list[Job]:
+        """The queued and running jobs (of ``kind``)."""
+        with self._lock:
+            return [live.job.model_copy(deep=True) for live in self._live.values()
+                    if kind is None or kind_of(live.job) == kind]
+
+    async def events(self, job_id: str, since: int = 0, timeout: float = 15.0, kind: str = BUILD) -> EventPage:
         """Events with ``seq >= since``; waits up to ``timeout`` seconds for the first one
         while the job runs, and answers an empty page then (the keepalive)."""
-        self._stored(job_id)
+        self._stored(job_id, kind)
         since = max(0, since)
         live = self._live.get(job_id)
         if live is not None and since >= live.next_seq:
@@ -426,3 +488,7 @@ class BuildManager:
             self.store.add_event(live.job.id, event)
         if self._loop is not None and live.changed is not None:
             self._loop.call_soon_threadsafe(live.changed.set)
+
+
+def _noun(kind: str) -> str:
+    return "Build" if kind == BUILD else kind.capitalize()

@@ -27,6 +27,8 @@ class InvalidTag(InvalidRequest):
 class RequestTooLarge(ContainerizeError):
     status = 413
     reason = "Request body too large"
+
+
 class SecretsFound(InvalidRequest):
     reason = "Possible secrets in the image"
 
@@ -51,6 +53,14 @@ class KernelNotFound(NotFound):
 
 class BuildNotFound(NotFound):
     reason = "Build not found"
+
+
+class RunNotFound(NotFound):
+    reason = "Run not found"
+
+
+class ImageNotFound(NotFound):
+    reason = "Image not found"
 
 
 class InterpreterError(InvalidRequest):
@@ -103,6 +113,13 @@ class TimedOut(ContainerizeError):
 
     status = 504
     reason = "Timed out"
+
+
+class RunFailed(ContainerizeError):
+    """A run of an image ended with a failing cell or status (the message names it)."""
+
+    status = 422
+    reason = "The notebook failed"
 
 
 class VerifyFailed(ContainerizeError):

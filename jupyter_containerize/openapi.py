@@ -24,9 +24,23 @@ from .models import (
     BuildList,
     BuildListQuery,
     BuildRequest,
+    CacheUsage,
     EventPage,
     EventsQuery,
+    ImageList,
+    ImageListQuery,
+    NotebookParameters,
+    NotebookQuery,
+    ParametersQuery,
+    PruneResult,
+    RunJob,
+    RunList,
+    RunListQuery,
+    RunRequest,
     ServerInfo,
+    Share,
+    ShareRequest,
+    Staleness,
 )
 
 API_VERSION = "1.0"
@@ -42,8 +56,8 @@ ERROR_SCHEMA = {
 ERROR_MEANINGS = {
     400: "Bad input: a malformed notebook or request, a bad option or query parameter",
     403: "Not authenticated or not authorized, or a path outside the server root",
-    404: "No such notebook, kernel, build or endpoint",
-    409: "The build is in a state that does not allow this",
+    404: "No such notebook, kernel, build, run, image or endpoint",
+    409: "The build or run is in a state that does not allow this (or builds are running: prune)",
     413: "The request body is larger than ContainerizeApp.max_request_bytes",
     503: "The container engine is unreachable",
 }
@@ -64,6 +78,10 @@ class Operation:
 def _job_links(expression: str) -> dict[str, tuple[str, str]]:
     return {name: (name, expression) for name in ("getBuild", "getBuildEvents", "cancelBuild", "pushBuild",
                                                   "deleteBuild")}
+
+
+def _run_links(expression: str) -> dict[str, tuple[str, str]]:
+    return {name: (name, expression) for name in ("getRun", "getRunEvents", "stopRun", "deleteRun")}
 
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
@@ -90,6 +108,40 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("builds/{job_id}/archive", "get"): Operation(
         "getBuildArchive", "The OCI archive a build with the archive output wrote (application/x-tar, a "
         "download that docker load, podman load and skopeo read)", 200, None, (404,)),
+    ("builds/{job_id}/share", "post"): Operation(
+        "shareBuild", "What a teammate needs to run a pushed image: its digest reference, docker run and "
+        "`jupyter containerize run` lines with parameters, a Kubernetes CronJob for a cron", 200, Share,
+        (400, 404, 409), body=ShareRequest),
+    ("parameters", "get"): Operation(
+        "getParameters", "The parameters a run takes: the cell tagged `parameters` of the notebook in the image "
+        "(or of the file), as papermill reads it", 200, NotebookParameters, (400, 403, 404), query=ParametersQuery),
+    ("runs", "get"): Operation(
+        "listRuns", "Runs, newest first, one page at a time", 200, RunList, (400, 404), query=RunListQuery,
+        links=_run_links("$response.body#/runs/0/id")),
+    ("runs", "post"): Operation(
+        "startRun", "Run an image's notebook with typed parameters; the executed notebook lands in "
+        "RUNS_FOLDER/NOTEBOOK/TIMESTAMP/", 202, RunJob, (400, 403, 404, 413, 503), body=RunRequest,
+        links=_run_links("$response.body#/id")),
+    ("runs/{job_id}", "get"): Operation("getRun", "One run", 200, RunJob, (404,)),
+    ("runs/{job_id}", "delete"): Operation("deleteRun", "Forget a finished run (its folder stays)", 204, None,
+                                           (404, 409)),
+    ("runs/{job_id}/stop", "post"): Operation(
+        "stopRun", "Stop a queued or running run (the runner still writes the executed notebook)", 200, RunJob,
+        (404, 409)),
+    ("runs/{job_id}/events", "get"): Operation(
+        "getRunEvents", "A run's events from `since` (one progress event per cell); long poll as for builds",
+        200, EventPage, (400, 404), query=EventsQuery),
+    ("images", "get"): Operation(
+        "listImages", "The images of this server's succeeded builds, newest first, one page at a time", 200,
+        ImageList, (400, 404, 503), query=ImageListQuery),
+    ("images/{job_id}", "delete"): Operation(
+        "removeImage", "Remove the image of a build from the engine", 204, None, (404, 409, 503)),
+    ("images/cache", "get"): Operation("getCache", "The size of the build cache", 200, CacheUsage, (503,)),
+    ("images/prune", "post"): Operation(
+        "pruneCache", "Remove unused images and cache entries; what it freed", 200, PruneResult, (409, 503)),
+    ("stale", "get"): Operation(
+        "getStaleness", "Whether the notebook's newest image is stale: what changed in the kernel and the "
+        "notebook since", 200, Staleness, (400, 403, 404), query=NotebookQuery),
     ("openapi.json", "get"): Operation("getOpenAPI", "This description", 200, None),
 }
 
@@ -140,7 +192,8 @@ def document(routes: Sequence[tuple[str, type]], server_url: str = "/containeriz
 def _operation(op: Operation, path: str, keys: dict) -> dict:
     parameters = []
     if "{job_id}" in path:
-        parameters.append({"name": "job_id", "in": "path", "required": True, "description": "A build's id",
+        whose = "A run's id" if path.startswith("runs/") else "A build's id"
+        parameters.append({"name": "job_id", "in": "path", "required": True, "description": whose,
                            "schema": {"type": "string", "pattern": JOB_ID_PATTERN}})
     if op.query is not None:
         parameters += _query_parameters(op.query)

@@ -18,6 +18,7 @@ from typing import Optional, Protocol
 from packaging.utils import canonicalize_name
 
 from .analysis import KernelEnvironment, analyze_notebook, inspect_interpreter, interpreter_for_kernel
+from .analysis.fingerprint import MAX_LABELLED_CELLS, cell_hashes, code_digest
 from .analysis.notebook import kernel_name as read_kernel_name
 from .analysis.notebook import read_notebook
 from .analysis.secrets import check_secrets
@@ -190,6 +191,8 @@ def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings
                                                                   cancelled=cancelled)
     placed = image_files(notebook, analysis, root)
     digest = lock_digest(the_lock)
+    content = read_notebook(notebook)
+    cells = cell_hashes(content)
     spec = ContextSpec(
         notebook=notebook, base_image=settings.base_image_for(python_version),
         lock_text=render_lock(the_lock), lock_digest=digest, python_version=python_version,
@@ -198,6 +201,8 @@ def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings
         system_packages=tuple(p.name for p in analysis.system_packages),
         sbom_json=render_sbom(the_lock, lock_digest=digest),
         uv=uv_binary(the_lock.platform),
+        notebook_digest=code_digest(content),
+        notebook_cells=tuple(cells) if len(cells) <= MAX_LABELLED_CELLS else (),
         **git_provenance(notebook, timeout=settings.timeouts.git, cancelled=cancelled),
     )
     write_context(spec, directory)

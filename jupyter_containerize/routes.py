@@ -25,9 +25,26 @@ from tornado import web
 from . import openapi, pipeline
 from .builds import BuildManager
 from .errors import ContainerizeError, InvalidRequest, NotFound, RequestTooLarge
-from .models import PHASES, AnalysisQuery, BuildListQuery, BuildRequest, EventsQuery, ServerInfo
+from .images import ImageService
+from .models import (
+    PHASES,
+    AnalysisQuery,
+    BuildListQuery,
+    BuildRequest,
+    EventsQuery,
+    ImageListQuery,
+    NotebookQuery,
+    ParametersQuery,
+    RunListQuery,
+    RunRequest,
+    ServerInfo,
+    ShareRequest,
+)
 from .paths import relative_to_root, resolve_notebook
 from .redact import redact, redact_model
+from .runs import RunService
+from .share.stale import StaleChecker
+from .store import RUN
 
 NAMESPACE = "containerize"
 MAX_WAIT_S = 30.0
@@ -38,10 +55,15 @@ JOB_ID = r"[0-9a-f]{12}"
 class ContainerizeHandler(APIHandler):
     auth_resource = NAMESPACE
 
-    def initialize(self, manager: BuildManager, version: str, max_request_bytes: int = MAX_REQUEST_BYTES) -> None:
+    def initialize(self, manager: BuildManager, version: str, max_request_bytes: int = MAX_REQUEST_BYTES,
+                   runs: RunService | None = None, images: ImageService | None = None,
+                   stale: StaleChecker | None = None) -> None:
         self.manager = manager
         self.version = version
         self.max_request_bytes = max_request_bytes
+        self.runs = runs or RunService(manager)
+        self.images = images or ImageService(manager)
+        self.stale = stale or StaleChecker(manager)
 
     @property
     def root(self) -> Path:
@@ -106,6 +128,15 @@ class ContainerizeHandler(APIHandler):
             raise InvalidRequest("The request body must be a JSON object")
         return data
 
+    def notebook(self, path: str) -> tuple[Path, str]:
+        """The notebook ``path`` names (inside the root) and its path as the browser shows it."""
+        notebook = resolve_notebook(self.root, path)
+        return notebook, relative_to_root(self.root, notebook)
+
+    async def blocking(self, work, *args):
+        """``work(*args)`` on a worker thread (it talks to the engine, reads files...)."""
+        return await asyncio.get_running_loop().run_in_executor(None, work, *args)
+
 
 class InfoHandler(ContainerizeHandler):
     @web.authenticated
@@ -114,7 +145,7 @@ class InfoHandler(ContainerizeHandler):
         settings = self.manager.settings
         self.reply(ServerInfo(version=self.version, base_image_template=settings.base_image or settings.base_image_template,
                               tag_template=settings.tag_template, phases=list(PHASES), registry=settings.registry,
-                              max_concurrent_builds=self.manager.max_concurrent))
+                              max_concurrent_builds=self.manager.max_concurrent, runs_folder=self.runs.runs_folder))
 
 
 class AnalysisHandler(ContainerizeHandler):
@@ -206,6 +237,108 @@ class EventsHandler(ContainerizeHandler):
         self.reply(await self.manager.events(job_id, since=query.since, timeout=timeout))
 
 
+class ShareHandler(ContainerizeHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, job_id: str) -> None:
+        self.reply(await self.blocking(self.runs.share, job_id, ShareRequest.model_validate(self.body())))
+
+
+class ParametersHandler(ContainerizeHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        query = self.query(ParametersQuery)
+        notebook, display = self.notebook(query.path)
+        self.reply(await self.blocking(self.runs.parameters, notebook, display, query.image))
+
+
+class RunsHandler(ContainerizeHandler):
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        query = self.query(RunListQuery)
+        self.reply(self.runs.list(query.path, limit=query.limit, before=query.before))
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        request = RunRequest.model_validate(self.body())
+        notebook, display = self.notebook(request.path)
+        request = request.model_copy(update={"path": display})
+        base = await self.blocking(self.runs.check, request, notebook, display)
+        self.reply(self.runs.start(request, notebook, display, base), status=202)
+
+
+class RunHandler(ContainerizeHandler):
+    @web.authenticated
+    @authorized
+    def get(self, job_id: str) -> None:
+        self.reply(self.manager.get(job_id, RUN))
+
+    @web.authenticated
+    @authorized
+    def delete(self, job_id: str) -> None:
+        self.manager.delete(job_id, RUN)
+        self.set_status(204)
+        self.finish()
+
+
+class RunStopHandler(ContainerizeHandler):
+    @web.authenticated
+    @authorized
+    def post(self, job_id: str) -> None:
+        self.reply(self.manager.cancel(job_id, RUN))
+
+
+class RunEventsHandler(ContainerizeHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        query = self.query(EventsQuery)
+        timeout = min(max(0.0, query.timeout), MAX_WAIT_S)
+        self.reply(await self.manager.events(job_id, since=query.since, timeout=timeout, kind=RUN))
+
+
+class ImagesHandler(ContainerizeHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        query = self.query(ImageListQuery)
+        self.reply(await self.blocking(lambda: self.images.list(limit=query.limit, before=query.before)))
+
+
+class ImageHandler(ContainerizeHandler):
+    @web.authenticated
+    @authorized
+    async def delete(self, job_id: str) -> None:
+        await self.blocking(self.images.remove, job_id)
+        self.set_status(204)
+        self.finish()
+
+
+class CacheHandler(ContainerizeHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.reply(await self.blocking(self.images.cache))
+
+
+class PruneHandler(ContainerizeHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        self.reply(await self.blocking(self.images.prune))
+
+
+class StaleHandler(ContainerizeHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        notebook, display = self.notebook(self.query(NotebookQuery).path)
+        self.reply(await self.blocking(self.stale.check, notebook, display))
+
+
 class OpenAPIHandler(ContainerizeHandler):
     @web.authenticated
     @authorized
@@ -224,7 +357,7 @@ class MissingHandler(ContainerizeHandler):
     post = put = patch = delete = get
 
 
-# The route table: path under the namespace ({job_id} is a build's id) -> handler.
+# The route table: path under the namespace ({job_id} is a build's or a run's id) -> handler.
 ROUTES: tuple[tuple[str, type[ContainerizeHandler]], ...] = (
     ("info", InfoHandler),
     ("analysis", AnalysisHandler),
@@ -234,6 +367,17 @@ ROUTES: tuple[tuple[str, type[ContainerizeHandler]], ...] = (
     ("builds/{job_id}/push", PushHandler),
     ("builds/{job_id}/events", EventsHandler),
     ("builds/{job_id}/archive", ArchiveHandler),
+    ("builds/{job_id}/share", ShareHandler),
+    ("parameters", ParametersHandler),
+    ("runs", RunsHandler),
+    ("runs/{job_id}", RunHandler),
+    ("runs/{job_id}/stop", RunStopHandler),
+    ("runs/{job_id}/events", RunEventsHandler),
+    ("images", ImagesHandler),
+    ("images/cache", CacheHandler),
+    ("images/prune", PruneHandler),
+    ("images/{job_id}", ImageHandler),
+    ("stale", StaleHandler),
     ("openapi.json", OpenAPIHandler),
 )
 
@@ -241,7 +385,9 @@ ROUTES: tuple[tuple[str, type[ContainerizeHandler]], ...] = (
 def setup_route_handlers(web_app, settings: dict) -> None:
     base = url_path_join(web_app.settings["base_url"], NAMESPACE)
     kwargs = {"manager": settings["containerize"], "version": settings["containerize_version"],
-              "max_request_bytes": settings.get("containerize_max_request_bytes", MAX_REQUEST_BYTES)}
+              "max_request_bytes": settings.get("containerize_max_request_bytes", MAX_REQUEST_BYTES),
+              "runs": settings.get("containerize_runs"), "images": settings.get("containerize_images"),
+              "stale": settings.get("containerize_stale")}
     handlers = [(url_path_join(base, path.replace("{job_id}", f"(?P<job_id>{JOB_ID})")), handler, kwargs)
                 for path, handler in ROUTES]
     handlers.append((url_path_join(base, "(?P<rest>.*)"), MissingHandler, kwargs))

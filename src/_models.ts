@@ -8,6 +8,10 @@
  * Model `BuildState` of jupyter_containerize/models.py.
  */
 export type BuildState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+/**
+ * Model `JsonValue` of jupyter_containerize/models.py.
+ */
+export type JsonValue = unknown;
 
 /**
  * Model `Analysis` of jupyter_containerize/models.py.
@@ -310,6 +314,29 @@ export interface BuildList {
   next?: string | null;
 }
 /**
+ * Model `CacheUsage` of jupyter_containerize/models.py.
+ */
+export interface CacheUsage {
+  /**
+   * Bytes of their own layers
+   */
+  environment_bytes: number;
+  /**
+   * Environment images (and prepared bases) on the engine
+   */
+  environment_images: number;
+  /**
+   * Bytes of the host cache folders (wheels, installed packages, resolutions...)
+   */
+  host_bytes: number;
+  /**
+   * Bytes per folder of the host cache
+   */
+  host_folders?: {
+    [k: string]: number;
+  };
+}
+/**
  * Model `EventPage` of jupyter_containerize/models.py.
  */
 export interface EventPage {
@@ -322,6 +349,49 @@ export interface EventPage {
    * The `since` to ask for next
    */
   next: number;
+}
+/**
+ * Model `ImageEntry` of jupyter_containerize/models.py.
+ */
+export interface ImageEntry {
+  /**
+   * The id of the build that made the image
+   */
+  build: string;
+  /**
+   * When the build finished
+   */
+  created: string;
+  /**
+   * repository@sha256:... once pushed
+   */
+  digest?: string | null;
+  image_id: string;
+  notebook: string;
+  notebook_exists: boolean;
+  /**
+   * The image is still on the engine
+   */
+  present: boolean;
+  size: number;
+  tag: string;
+  /**
+   * The tag still names this image (false: a newer build took it)
+   */
+  tagged: boolean;
+}
+/**
+ * Model `ImageList` of jupyter_containerize/models.py.
+ */
+export interface ImageList {
+  /**
+   * Newest first, at most `limit`
+   */
+  images: ImageEntry[];
+  /**
+   * The `before` of the next (older) page; null on the last
+   */
+  next?: string | null;
 }
 /**
  * Model `Lock` of jupyter_containerize/models.py.
@@ -365,6 +435,170 @@ export interface LockedPackage {
   wheel?: string | null;
 }
 /**
+ * One assignment of the notebook's cell tagged ``parameters``, read as papermill reads it.
+ *
+ * Model `NotebookParameter` of jupyter_containerize/models.py.
+ */
+export interface NotebookParameter {
+  /**
+   * The default as written in the cell, e.g. '"all"' or '0.5'
+   */
+  default: string;
+  /**
+   * The comment at the end of the line
+   */
+  help?: string;
+  name: string;
+  /**
+   * From the annotation, else the literal default's type; null: any value (a default of None or an expression), typed as papermill types `-p` values
+   */
+  type?: ('str' | 'int' | 'float' | 'bool' | 'list' | 'dict') | null;
+  /**
+   * The default's value when it is a literal (else null)
+   */
+  value?: {
+    [k: string]: unknown;
+  };
+}
+/**
+ * Model `NotebookParameters` of jupyter_containerize/models.py.
+ */
+export interface NotebookParameters {
+  /**
+   * 1-based index of the cell tagged `parameters`
+   */
+  cell?: number | null;
+  /**
+   * Why no container engine answers (null: one does): the image cannot run here
+   */
+  engine_problem?: string | null;
+  /**
+   * The image whose notebook was read (null: the file)
+   */
+  image?: string | null;
+  /**
+   * Notebook path relative to the server root
+   */
+  notebook: string;
+  /**
+   * The notebook's path in the image's working folder (its label)
+   */
+  notebook_in_image?: string | null;
+  parameters?: NotebookParameter[];
+  /**
+   * Where the parameters were read: the notebook inside the image (what runs), or the file in the server root when the image is not on the engine
+   */
+  source: 'image' | 'notebook';
+}
+/**
+ * Model `PruneResult` of jupyter_containerize/models.py.
+ */
+export interface PruneResult {
+  engine_bytes: number;
+  /**
+   * Engine and host bytes freed
+   */
+  freed_bytes: number;
+  host_bytes: number;
+  /**
+   * Host cache entries removed
+   */
+  removed_files: number;
+  /**
+   * Tags or ids of the images removed
+   */
+  removed_images?: string[];
+}
+/**
+ * Model `RunJob` of jupyter_containerize/models.py.
+ */
+export interface RunJob {
+  created: string;
+  error?: BuildError | null;
+  finished?: string | null;
+  /**
+   * The run's folder (once it started)
+   */
+  folder?: string | null;
+  id: string;
+  image: string;
+  notebook: string;
+  phase?: ('pull' | 'run') | null;
+  request: RunRequest;
+  result?: RunResult | null;
+  started?: string | null;
+  state?: BuildState;
+}
+/**
+ * Model `RunRequest` of jupyter_containerize/models.py.
+ */
+export interface RunRequest {
+  /**
+   * Seconds per cell
+   */
+  cell_timeout?: number | null;
+  /**
+   * The image to run: a tag or repository@sha256:...; an image not on the engine is pulled first
+   */
+  image: string;
+  /**
+   * Parameter name -> typed value (string, number, boolean, null, list, object), checked against the notebook's parameters cell
+   */
+  parameters?: {
+    [k: string]: JsonValue;
+  };
+  /**
+   * Notebook path relative to the server root (the run lands in its runs folder)
+   */
+  path: string;
+  /**
+   * Folder under the server root for runs (null: the server's runs_folder); the run lands in FOLDER/NOTEBOOK/TIMESTAMP/
+   */
+  runs_folder?: string | null;
+  /**
+   * Seconds for the whole run
+   */
+  timeout?: number | null;
+}
+/**
+ * Model `RunResult` of jupyter_containerize/models.py.
+ */
+export interface RunResult {
+  /**
+   * Code cells of the notebook
+   */
+  cells?: number | null;
+  duration_s?: number | null;
+  error?: string | null;
+  exit_code: number;
+  /**
+   * 1-based index of the failing cell in the executed notebook
+   */
+  failed_cell?: number | null;
+  /**
+   * The run's folder, relative to the server root
+   */
+  folder: string;
+  /**
+   * The executed notebook, relative to the server root
+   */
+  output?: string | null;
+  status: 'succeeded' | 'failed' | 'stopped';
+}
+/**
+ * Model `RunList` of jupyter_containerize/models.py.
+ */
+export interface RunList {
+  /**
+   * The `before` of the next (older) page; null on the last
+   */
+  next?: string | null;
+  /**
+   * Newest first, at most `limit`
+   */
+  runs: RunJob[];
+}
+/**
  * Model `ServerInfo` of jupyter_containerize/models.py.
  */
 export interface ServerInfo {
@@ -378,6 +612,84 @@ export interface ServerInfo {
    * Registry prefixed to the server's default tags
    */
   registry?: string;
+  /**
+   * Folder under the server root where runs land
+   */
+  runs_folder?: string;
   tag_template: string;
   version: string;
+}
+/**
+ * Model `Share` of jupyter_containerize/models.py.
+ */
+export interface Share {
+  containerize_run: string;
+  /**
+   * Kubernetes CronJob YAML (null without a cron)
+   */
+  cronjob?: string | null;
+  docker_run: string;
+  pull: string;
+  /**
+   * The digest-pinned reference, repository@sha256:...
+   */
+  reference: string;
+}
+/**
+ * Model `ShareRequest` of jupyter_containerize/models.py.
+ */
+export interface ShareRequest {
+  /**
+   * Schedule of the Kubernetes CronJob
+   */
+  cron?: string | null;
+  /**
+   * CronJob name (default: the notebook's)
+   */
+  name?: string | null;
+  /**
+   * Parameter values for the lines
+   */
+  parameters?: {
+    [k: string]: JsonValue;
+  };
+}
+/**
+ * Model `StaleChange` of jupyter_containerize/models.py.
+ */
+export interface StaleChange {
+  after?: string | null;
+  before?: string | null;
+  /**
+   * 1-based cell index (in the notebook now; removed: in the image)
+   */
+  cell?: number | null;
+  change: 'changed' | 'added' | 'removed' | 'edited' | 'missing' | 'unknown';
+  kind: 'package' | 'python' | 'cell' | 'image' | 'lock';
+  /**
+   * A package's name
+   */
+  name?: string | null;
+}
+/**
+ * Model `Staleness` of jupyter_containerize/models.py.
+ */
+export interface Staleness {
+  /**
+   * The build of the newest image (null: none built)
+   */
+  build?: string | null;
+  built?: string | null;
+  changes?: StaleChange[];
+  image?: string | null;
+  notebook: string;
+  /**
+   * Why the kernel side could not be compared
+   */
+  problem?: string | null;
+  stale: boolean;
+  /**
+   * The changes in words, e.g. 'pandas 2.2.3 -> 2.3.1 in the kernel; cell 4 edited'
+   */
+  summary?: string;
 }

@@ -10,8 +10,18 @@ import type {
   BuildJob,
   BuildList,
   BuildRequest,
+  CacheUsage,
   EventPage,
-  ServerInfo
+  ImageList,
+  NotebookParameters,
+  PruneResult,
+  RunJob,
+  RunList,
+  RunRequest,
+  ServerInfo,
+  Share,
+  ShareRequest,
+  Staleness
 } from './_models';
 import { requestAPI } from './request';
 
@@ -24,12 +34,29 @@ export type {
   BuildResult,
   BuildError,
   BuildState,
+  CacheUsage,
   EventPage,
+  ImageEntry,
+  ImageList,
+  NotebookParameter,
+  NotebookParameters,
   PackageEdits,
+  PruneResult,
   Requirement,
+  RunJob,
+  RunList,
+  RunRequest,
+  RunResult,
   SecretFinding,
-  ServerInfo
+  ServerInfo,
+  Share,
+  ShareRequest,
+  StaleChange,
+  Staleness
 } from './_models';
+
+/** The two kinds of jobs: their REST collections. */
+export type JobKind = 'builds' | 'runs';
 
 /**
  * What the client sends to start a build: the notebook path plus any overrides.
@@ -54,7 +81,8 @@ function query(params: Record<string, string | number | undefined>): string {
   return text ? `?${text}` : '';
 }
 
-const job = (id: string) => `builds/${encodeURIComponent(id)}`;
+const job = (id: string, kind: JobKind = 'builds') =>
+  `${kind}/${encodeURIComponent(id)}`;
 
 /** Where the browser downloads a build's OCI archive (the archive output). */
 export function archiveUrl(
@@ -95,10 +123,11 @@ export function events(
   id: string,
   since: number,
   timeout?: number,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  kind: JobKind = 'builds'
 ): Promise<EventPage> {
   return requestAPI<EventPage>(
-    `${job(id)}/events${query({ since, timeout })}`,
+    `${job(id, kind)}/events${query({ since, timeout })}`,
     {
       signal
     }
@@ -113,6 +142,71 @@ export async function deleteBuild(id: string): Promise<void> {
   await requestAPI<void>(job(id), { method: 'DELETE' });
 }
 
+export function pushBuild(id: string): Promise<BuildJob> {
+  return requestAPI<BuildJob>(`${job(id)}/push`, { method: 'POST' });
+}
+
+export function shareBuild(id: string, request: ShareRequest): Promise<Share> {
+  return requestAPI<Share>(`${job(id)}/share`, {
+    method: 'POST',
+    body: JSON.stringify(request)
+  });
+}
+
+/** The parameters a run of `image` takes (read from the image when the engine has it). */
+export function getParameters(
+  path: string,
+  image?: string
+): Promise<NotebookParameters> {
+  return requestAPI<NotebookParameters>(`parameters${query({ path, image })}`);
+}
+
+export function startRun(request: RunRequest): Promise<RunJob> {
+  return requestAPI<RunJob>('runs', {
+    method: 'POST',
+    body: JSON.stringify(request)
+  });
+}
+
+export async function listRuns(path?: string): Promise<RunJob[]> {
+  const list = await requestAPI<RunList>(`runs${query({ path })}`);
+  return list?.runs ?? [];
+}
+
+export function getRun(id: string): Promise<RunJob> {
+  return requestAPI<RunJob>(job(id, 'runs'));
+}
+
+export function stopRun(id: string): Promise<RunJob> {
+  return requestAPI<RunJob>(`${job(id, 'runs')}/stop`, { method: 'POST' });
+}
+
+/** One page of the images this server built, newest first. */
+export function listImages(
+  before?: string,
+  limit?: number
+): Promise<ImageList> {
+  return requestAPI<ImageList>(`images${query({ before, limit })}`);
+}
+
+export async function removeImage(buildId: string): Promise<void> {
+  await requestAPI<void>(`images/${encodeURIComponent(buildId)}`, {
+    method: 'DELETE'
+  });
+}
+
+export function getCache(): Promise<CacheUsage> {
+  return requestAPI<CacheUsage>('images/cache');
+}
+
+export function pruneCache(): Promise<PruneResult> {
+  return requestAPI<PruneResult>('images/prune', { method: 'POST' });
+}
+
+export function getStaleness(path: string): Promise<Staleness> {
+  return requestAPI<Staleness>(`stale${query({ path })}`);
+}
+
 export interface IFollowOptions {
   /** Long-poll wait asked from the server, in seconds. */
   timeout?: number;
@@ -122,6 +216,8 @@ export interface IFollowOptions {
   maxDelay?: number;
   /** Told about each failure before the retry (e.g. to show "reconnecting"). */
   onRetry?: (error: unknown, attempt: number, delay: number) => void;
+  /** Whose events: a build's (default) or a run's. */
+  kind?: JobKind;
 }
 
 export interface IFollowResult {
@@ -156,13 +252,19 @@ export async function followEvents(
   signal?: AbortSignal,
   options: IFollowOptions = {}
 ): Promise<IFollowResult> {
-  const { timeout = 15, minDelay = 500, maxDelay = 15000, onRetry } = options;
+  const {
+    timeout = 15,
+    minDelay = 500,
+    maxDelay = 15000,
+    onRetry,
+    kind = 'builds'
+  } = options;
   let next = since;
   let attempt = 0;
   while (!signal?.aborted) {
     let page: EventPage;
     try {
-      page = await events(id, next, timeout, signal);
+      page = await events(id, next, timeout, signal, kind);
     } catch (error) {
       if (signal?.aborted) {
         break;

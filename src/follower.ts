@@ -1,27 +1,37 @@
 /**
- * Follows one build through its event stream: the job as it changes, its progress and log,
- * a lost connection, and the end.
+ * Follows one job (a build or a run) through its event stream: the job as it changes, its
+ * progress and log, a lost connection, and the end.
  */
 import * as api from './api';
-import type { BuildEvent, BuildJob } from './api';
+import type { BuildEvent, BuildJob, BuildState, JobKind, RunJob } from './api';
 import { errorMessage } from './errors';
 import { IProgress, applyEvent, emptyProgress } from './progress';
 
-export interface IFollowerCallbacks {
+/** What a follower reads of a job. */
+export interface IFollowedJob {
+  id: string;
+  state?: BuildState;
+  phase?: string | null;
+}
+
+export interface IFollowerCallbacks<J extends IFollowedJob = BuildJob> {
   /** After any change. */
   changed(): void;
   /**
-   * A followed build ended (`notify`: it was running when followed, not a finished build
-   * opened from the history).
+   * A followed job ended (`notify`: it was running when followed, not a finished job opened
+   * from the history).
    */
-  ended(job: BuildJob, notify: boolean): void;
+  ended(job: J, notify: boolean): void;
 }
 
-export class BuildFollower {
-  constructor(private readonly _callbacks: IFollowerCallbacks) {}
+export class JobFollower<J extends IFollowedJob> {
+  constructor(
+    private readonly _callbacks: IFollowerCallbacks<J>,
+    private readonly _kind: JobKind
+  ) {}
 
-  /** The build shown: started here or re-attached after a reload. */
-  get job(): BuildJob | null {
+  /** The job shown: started here or re-attached after a reload. */
+  get job(): J | null {
     return this._job;
   }
   get progress(): IProgress {
@@ -57,7 +67,7 @@ export class BuildFollower {
    * Follow a job's events from seq 0 (replays the whole log after a reload). `notify`: tell
    * `ended` with notify when it ends (not for a finished build of the history).
    */
-  follow(job: BuildJob, notify = true): void {
+  follow(job: J, notify = true): void {
     this.detach();
     this.resetProgress();
     this._job = job;
@@ -67,6 +77,7 @@ export class BuildFollower {
     const wasActive = api.isActive(job);
     api
       .followEvents(job.id, 0, event => this._onEvent(event), signal, {
+        kind: this._kind,
         timeout: wasActive ? 15 : 0,
         onRetry: () => {
           this._reconnecting = true;
@@ -75,7 +86,11 @@ export class BuildFollower {
       })
       .then(async ({ done }) => {
         if (done && !signal.aborted) {
-          const final = wasActive ? await api.getBuild(job.id) : job;
+          const final = wasActive
+            ? ((this._kind === 'runs'
+                ? await api.getRun(job.id)
+                : await api.getBuild(job.id)) as unknown as J)
+            : job;
           if (signal.aborted) {
             return;
           }
@@ -99,7 +114,7 @@ export class BuildFollower {
   }
 
   /** Replace the followed job by a newer copy of it (same id). */
-  setJob(job: BuildJob): void {
+  setJob(job: J): void {
     if (this._job && this._job.id === job.id) {
       this._job = job;
       if (job.phase && !this._progress.phase) {
@@ -127,14 +142,28 @@ export class BuildFollower {
         phase: this._progress.phase ?? job.phase,
         // the final state is taken from the job itself once the stream ends
         state: state === 'queued' || state === 'running' ? state : job.state
-      };
+      } as J;
     }
     this._callbacks.changed();
   }
 
-  private _job: BuildJob | null = null;
+  private _job: J | null = null;
   private _progress: IProgress = emptyProgress();
   private _reconnecting = false;
   private _error: string | null = null;
   private _controller: AbortController | null = null;
+}
+
+/** Follows builds (`builds/{id}/events`). */
+export class BuildFollower extends JobFollower<BuildJob> {
+  constructor(callbacks: IFollowerCallbacks<BuildJob>) {
+    super(callbacks, 'builds');
+  }
+}
+
+/** Follows runs (`runs/{id}/events`). */
+export class RunFollower extends JobFollower<RunJob> {
+  constructor(callbacks: IFollowerCallbacks<RunJob>) {
+    super(callbacks, 'runs');
+  }
 }

@@ -21,7 +21,8 @@ import {
   TRANSLATION_DOMAIN
 } from './tokens';
 import { notifyWhenHidden } from './notify';
-import { followActiveNotebook } from './tracking';
+import { openRun } from './opener';
+import { followActiveNotebook, refreshStaleOnSave } from './tracking';
 import { ContainerizePanel } from './widgets/panel';
 
 export { IContainerizeModel } from './tokens';
@@ -64,12 +65,27 @@ const plugin: JupyterFrontEndPlugin<ContainerizeModel> = {
         { name?: string; display_name?: string } | undefined;
       return spec ? (spec.display_name ?? spec.name ?? null) : null;
     };
+    const open = (path: string, failedCell: number | null) =>
+      void openRun(app.commands, path, failedCell).catch(reason =>
+        console.error('jupyter-containerize: cannot open', path, reason)
+      );
     const panel = new ContainerizePanel(
       model,
       trans,
       kernelOf,
-      () => void app.commands.execute(CommandIDs.schedule)
+      () => void app.commands.execute(CommandIDs.schedule),
+      open
     );
+    // a run that ends opens what it wrote: at the failing cell when it failed
+    model.runs.finished.connect((_, job) => {
+      const result = job.result;
+      if (result?.output && job.state !== 'cancelled') {
+        open(
+          result.output,
+          job.state === 'failed' ? (result.failed_cell ?? null) : null
+        );
+      }
+    });
     panel.id = PANEL_ID;
     panel.title.icon = containerIcon;
     panel.title.caption = trans.__('Containerize');
@@ -94,6 +110,7 @@ const plugin: JupyterFrontEndPlugin<ContainerizeModel> = {
 
     if (notebooks) {
       followActiveNotebook(notebooks, model, panel);
+      refreshStaleOnSave(notebooks, model);
     }
 
     if (settingRegistry) {
@@ -107,6 +124,7 @@ const plugin: JupyterFrontEndPlugin<ContainerizeModel> = {
           verify: Boolean(c.verifyByDefault),
           platform: String(c.platform ?? '')
         } as IBuildDefaults;
+        model.runs.runsFolder = String(c.runsFolder ?? '');
       };
       settingRegistry
         .load(PLUGIN_ID)

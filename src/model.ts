@@ -3,12 +3,19 @@
  * Views render it and call its actions; it emits `changed` after every state change.
  *
  * It composes: the drafts of the user's edits (`drafts.ts`, edited by `edits.ts`), the
- * defaults (`defaults.ts`) and the followed build (`follower.ts`).
+ * defaults (`defaults.ts`), the followed build (`follower.ts`), runs of the notebook's images
+ * (`runs.ts`), the Share box (`share.ts`) and the Images view (`images.ts`).
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
 import * as api from './api';
-import type { Analysis, BuildJob, ServerInfo, StartBuildRequest } from './api';
+import type {
+  Analysis,
+  BuildJob,
+  ServerInfo,
+  Staleness,
+  StartBuildRequest
+} from './api';
 import {
   DEFAULT_PHASES,
   IBuildDefaults,
@@ -33,7 +40,10 @@ import { DraftStore, IDraftState } from './drafts';
 import * as edits from './edits';
 import { errorMessage } from './errors';
 import { BuildFollower } from './follower';
+import { ImagesModel } from './images';
 import { IProgress, IStep, overallPercent, stepper } from './progress';
+import { RunModel } from './runs';
+import { ShareModel } from './share';
 
 export { MAX_LOG_LINES, stripAnsi } from './progress';
 export { DEFAULT_PHASES } from './defaults';
@@ -131,6 +141,28 @@ export class ContainerizeModel {
   get history(): readonly BuildJob[] {
     return this._history;
   }
+  /** The notebook's newest image: its build (null before one succeeded). */
+  get newestImage(): BuildJob | null {
+    return (
+      this._history.find(job => job.state === 'succeeded' && job.result) ?? null
+    );
+  }
+  /** The folder (under the server root) where runs land. */
+  get runsFolder(): string {
+    return (this.runs.runsFolder || this._info?.runs_folder || 'runs').replace(
+      /^\/+|\/+$/g,
+      ''
+    );
+  }
+  /** True for a notebook a run wrote (in the runs folder): the panel does not follow it. */
+  isRunOutput(path: string): boolean {
+    const folder = this.runsFolder;
+    return !!folder && path.startsWith(`${folder}/`);
+  }
+  /** Whether the newest image still matches the kernel and the notebook (null: unknown). */
+  get stale(): Staleness | null {
+    return this._stale;
+  }
 
   /** The settings; the image fields the user did not touch follow them. */
   get defaults(): IBuildDefaults {
@@ -201,13 +233,35 @@ export class ContainerizeModel {
     this._analysis = null;
     this._analysisError = null;
     this._history = [];
+    this._stale = null;
     this._emit();
+    const runs = this.runs.setNotebook(path);
     if (path) {
       await Promise.all([
         this.refreshInfo(),
         this.refreshAnalysis(),
-        this.refreshHistory(true)
+        this.refreshHistory(true),
+        this.refreshStale(),
+        runs
       ]);
+    }
+  }
+
+  /** Compare the newest image with the kernel and the notebook now (e.g. after a save). */
+  async refreshStale(): Promise<void> {
+    const path = this._path;
+    const ticket = ++this._staleTicket;
+    if (!path) {
+      return;
+    }
+    try {
+      const stale = await api.getStaleness(path);
+      if (ticket === this._staleTicket && path === this._path) {
+        this._stale = stale ?? null;
+        this._emit();
+      }
+    } catch (error) {
+      console.warn('jupyter-containerize: cannot check the image', error);
     }
   }
 
@@ -266,6 +320,7 @@ export class ContainerizeModel {
         return;
       }
       this._history = builds;
+      this.runs.setDefaultImage(this.newestImage?.result?.tag ?? null);
       if (attach && !this._build.job) {
         const shownBefore = this._shown.get(path);
         const toShow =
@@ -396,8 +451,28 @@ export class ContainerizeModel {
     this._build.follow(job, api.isActive(job));
   }
 
+  /** Push the image of the build shown (sharing needs a pushed image), and follow the push. */
+  async push(): Promise<void> {
+    const job = this._build.job;
+    if (!job || this.building || !job.result) {
+      return;
+    }
+    const pushing = await this.sharing.push(job.id);
+    if (pushing && this._build.job?.id === pushing.id) {
+      this._build.follow(pushing);
+    }
+  }
+
+  /** The runs of the current notebook's images. */
+  readonly runs = new RunModel(() => this._emit());
+  /** What sharing the pushed image takes. */
+  readonly sharing = new ShareModel(() => this._emit());
+  /** Every image this server built, and the build cache. */
+  readonly images = new ImagesModel(() => this._emit());
+
   dispose(): void {
     this._build.detach();
+    this.runs.dispose();
     Signal.clearData(this);
   }
 
@@ -425,6 +500,7 @@ export class ContainerizeModel {
     changed: () => this._emit(),
     ended: (job, notify) => {
       void this.refreshHistory();
+      void this.refreshStale();
       if (notify) {
         this._finished.emit(job);
       }
@@ -432,6 +508,8 @@ export class ContainerizeModel {
   });
   private _starting = false;
   private _history: BuildJob[] = [];
+  private _stale: Staleness | null = null;
+  private _staleTicket = 0;
   /** The build shown for each notebook the panel switched away from (this page only). */
   private _shown = new Map<string, string>();
 }

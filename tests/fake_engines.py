@@ -18,6 +18,7 @@ class RefusingEngine(ContainerEngine):
         raise EngineUnavailable("The test engine refuses every call by design")
 
     build = inspect = remove = untag = discard = push = run_once = run = tag = load = _refuse
+    pull = images = history = disk_usage = read_file = delete_image = _refuse
 
     def remove_containers(self, label: str) -> list[str]:
         return []

@@ -37,7 +37,11 @@ async def test_every_endpoint_requires_authentication(jp_fetch, jp_root_dir):
     calls = [("GET", ("info",)), ("GET", ("analysis",)), ("GET", ("builds",)), ("POST", ("builds",)),
              ("GET", ("builds", "0123456789ab")), ("DELETE", ("builds", "0123456789ab")),
              ("POST", ("builds", "0123456789ab", "cancel")), ("POST", ("builds", "0123456789ab", "push")),
-             ("GET", ("builds", "0123456789ab", "events"))]
+             ("GET", ("builds", "0123456789ab", "events")), ("POST", ("builds", "0123456789ab", "share")),
+             ("GET", ("parameters",)), ("GET", ("runs",)), ("POST", ("runs",)), ("GET", ("runs", "0123456789ab")),
+             ("DELETE", ("runs", "0123456789ab")), ("POST", ("runs", "0123456789ab", "stop")),
+             ("GET", ("runs", "0123456789ab", "events")), ("GET", ("images",)), ("GET", ("images", "cache")),
+             ("POST", ("images", "prune")), ("DELETE", ("images", "0123456789ab")), ("GET", ("stale",))]
     for method, parts in calls:
         body = b"{}" if method == "POST" else None
         with pytest.raises(HTTPClientError) as info:

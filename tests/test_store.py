@@ -14,7 +14,15 @@ import pytest
 
 from jupyter_containerize import builds
 from jupyter_containerize.builds import BuildManager
-from jupyter_containerize.models import BuildEvent, BuildJob, BuildRequest, BuildResult, BuildState
+from jupyter_containerize.models import (
+    BuildEvent,
+    BuildJob,
+    BuildRequest,
+    BuildResult,
+    BuildState,
+    RunJob,
+    RunRequest,
+)
 from jupyter_containerize.settings import Settings
 from jupyter_containerize.store import JobStore
 
@@ -198,3 +206,45 @@ def test_a_record_this_version_cannot_read_is_left_out_of_listings(tmp_path):
                       ("bbbbbbbbbbbb", "a.ipynb", "succeeded", alien["created"], json.dumps(alien)))
     assert [job.id for job in store.list()] == ["aaaaaaaaaaaa"]
     assert store.get("bbbbbbbbbbbb") is None
+
+
+# -- runs share the store with builds -------------------------------------------------
+
+def _run(job_id: str, state: BuildState, notebook: str = "nb.ipynb", created: datetime = NOW) -> RunJob:
+    return RunJob(id=job_id, notebook=notebook, request=RunRequest(path=notebook, image="nb:1"), image="nb:1",
+                  state=state, phase="run", created=created, started=created)
+
+
+def test_a_store_made_before_runs_keeps_its_builds_and_takes_runs(tmp_path):
+    path = tmp_path / "builds.sqlite"
+    import sqlite3
+
+    old = sqlite3.connect(path)  # the schema of the last release: no kind column
+    old.executescript("CREATE TABLE jobs (id TEXT PRIMARY KEY, notebook TEXT NOT NULL, state TEXT NOT NULL, "
+                      "created TEXT NOT NULL, body TEXT NOT NULL); CREATE TABLE events (job_id TEXT NOT NULL "
+                      "REFERENCES jobs (id) ON DELETE CASCADE, seq INTEGER NOT NULL, body TEXT NOT NULL, "
+                      "PRIMARY KEY (job_id, seq));")
+    build = _job("aaaaaaaaaaaa", BuildState.succeeded)
+    old.execute("INSERT INTO jobs VALUES (?, ?, ?, ?, ?)", (build.id, build.notebook, build.state.value,
+                                                             build.created.isoformat(), build.model_dump_json()))
+    old.commit()
+    old.close()
+
+    store = JobStore(path)
+    store.save(_run("bbbbbbbbbbbb", BuildState.running))
+    assert [j.id for j in store.list()] == ["aaaaaaaaaaaa"]  # builds only
+    assert [j.id for j in store.list(kind="run")] == ["bbbbbbbbbbbb"]
+    assert isinstance(store.get("bbbbbbbbbbbb", kind="run"), RunJob)
+    assert store.get("bbbbbbbbbbbb") is None and store.get("aaaaaaaaaaaa", kind="run") is None
+    assert store.mark_interrupted() == ["bbbbbbbbbbbb"]
+    assert store.events("bbbbbbbbbbbb")[-1].message == "The server stopped during this run"
+
+
+def test_history_limits_apply_to_builds_and_runs_each(tmp_path):
+    store = JobStore(tmp_path / "builds.sqlite")
+    for n in range(3):
+        store.save(_job(f"b{n:011d}", BuildState.succeeded))
+        store.save(_run(f"r{n:011d}", BuildState.succeeded, created=NOW + timedelta(minutes=n + 1)))
+    deleted = store.prune(max_builds=2)
+    assert sorted(deleted) == ["b00000000000", "r00000000000"]  # runs did not push builds out
+    assert len(store.list()) == 2 and len(store.list(kind="run")) == 2

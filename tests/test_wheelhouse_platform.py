@@ -22,3 +22,14 @@ def test_each_platform_gets_its_own_file(tmp_path):
         lock = Lock(notebook="nb.ipynb", python_version="3.11", platform=platform, packages=[package])
         [wheel] = house.wheels_for(lock, Target(platform, "3.11.7"))
         assert wheel.name == NAMES[machine]
+
+
+def test_a_wheel_built_here_for_this_machine_still_counts(tmp_path):
+    """A local package is built into a ``linux_x86_64`` wheel on the host: no manylinux tag,
+    yet the amd64 image takes it (and the arm64 one does not)."""
+    name = "localpkg-0.1-cp311-cp311-linux_x86_64.whl"
+    (tmp_path / name).write_bytes(b"built here")
+    package = LockedPackage(name="localpkg", version="0.1", source="kernel",
+                            hashes=["sha256:" + hashlib.sha256(b"built here").hexdigest()], wheel=name)
+    lock = Lock(notebook="nb.ipynb", python_version="3.11", platform="linux/amd64", packages=[package])
+    assert [p.name for p in Wheelhouse(tmp_path).wheels_for(lock, Target("linux/amd64", "3.11.7"))] == [name]

@@ -1,12 +1,19 @@
 """Server configuration for the Galata tests (`jlpm start`): a temporary root holding a copy
 of the repository's `examples/` and of `ui-tests/fixtures/`, and the base image given by CONTAINERIZE_BASE_IMAGE (a local
-image: no registry is reachable from the test machines).
+image: no registry is reachable from the test machines). When CONTAINERIZE_UI_REGISTRY names
+a loopback HOST:PORT (playwright.config.js sets it), a registry (Debian's docker-registry,
+no authentication, a temporary folder) serves there for the push and share tests, and stops
+with the server.
 
 Opens the server without any authentication: never use it for anything but the tests.
 """
 
+import atexit
+import ctypes
 import os
 import shutil
+import signal
+import subprocess
 from pathlib import Path
 from tempfile import mkdtemp
 
@@ -37,37 +44,38 @@ else:
     c.Scheduler.execution_manager_class = "jupyter_containerize.scheduler.ImageExecutionManager"
     c.SchedulerApp.db_url = "sqlite:///" + str(Path(mkdtemp(prefix="galata-scheduler-")) / "scheduler.sqlite")
 
+# a history of this server's own: the tests see their builds and runs only (the user's store
+# may hold jobs of other versions)
+c.ContainerizeApp.store_path = str(Path(mkdtemp(prefix="galata-store-")) / "builds.sqlite")
+
 base_image = os.environ.get("CONTAINERIZE_BASE_IMAGE")
 if base_image:
     c.ContainerizeApp.base_image = base_image
 
+registry = os.environ.get("CONTAINERIZE_UI_REGISTRY", "")
+if registry.startswith("127.0.0.1:") and shutil.which("docker-registry"):
+    storage = Path(mkdtemp(prefix="galata-registry-"))
+    (storage / "config.yml").write_text(
+        f"version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {storage / 'data'}\n"
+        f"http:\n  addr: {registry}\n")
 
-def start_registry(host: str, image: str) -> None:
-    """A local registry (Debian's docker-registry, no auth, 127.0.0.1 only) holding the base
-    image, for the builds made without the engine (registry.spec.ts). Stopped at exit."""
-    import atexit
-    import signal
-    import subprocess
-    import time
+    def _die_with_the_server() -> None:  # PR_SET_PDEATHSIG: the registry ends when the server does
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
 
-    folder = Path(mkdtemp(prefix="galata-registry-"))
-    (folder / "config.yml").write_text(f"version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
-                                       f"    rootdirectory: {folder / 'data'}\nhttp:\n  addr: {host}\n")
-    server = subprocess.Popen(["docker-registry", "serve", str(folder / "config.yml")], start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    atexit.register(lambda: os.killpg(server.pid, signal.SIGTERM))
+    _registry = subprocess.Popen(["docker-registry", "serve", str(storage / "config.yml")],
+                                 stdout=(storage / "registry.log").open("wb"), stderr=subprocess.STDOUT,
+                                 preexec_fn=_die_with_the_server)
+    atexit.register(_registry.terminate)
+    # the base image in the registry, for the builds made without the engine (registry.spec.ts)
     for _ in range(100):
-        if subprocess.run(["curl", "-fs", f"http://{host}/v2/"], capture_output=True).returncode == 0:
+        if subprocess.run(["curl", "-fs", f"http://{registry}/v2/"], capture_output=True).returncode == 0:
             break
+        import time
+
         time.sleep(0.1)
-    target = f"{host}/base/python:3.11"
-    subprocess.run(["docker", "tag", image, target], check=True)
-    subprocess.run(["docker", "push", target], check=True, capture_output=True)
-
-
-registry_host = os.environ.get("CONTAINERIZE_GALATA_REGISTRY", "127.0.0.1:5099")
-if base_image and shutil.which("docker-registry"):
-    start_registry(registry_host, base_image)
+    if base_image:
+        subprocess.run(["docker", "tag", base_image, f"{registry}/base/python:3.11"], check=True)
+        subprocess.run(["docker", "push", f"{registry}/base/python:3.11"], check=True, capture_output=True)
 
 # Uncomment to set server log level to debug level
 # c.ServerApp.log_level = "DEBUG"

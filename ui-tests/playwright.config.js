@@ -4,6 +4,10 @@
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
+// The registry the server starts for the push and share tests (jupyter_server_test_config.py).
+process.env.CONTAINERIZE_UI_REGISTRY =
+  process.env.CONTAINERIZE_UI_REGISTRY || '127.0.0.1:5055';
+
 module.exports = {
   ...baseConfig,
   // A build runs a real Docker engine: give tests room.

@@ -30,6 +30,11 @@ def read_notebook(path: Path) -> dict:
         raise NotebookNotFound(f"{path} is a directory, not a notebook") from None
     except OSError as exc:  # a symbolic link loop, a name too long, no permission...
         raise NotebookInvalid(f"{name} cannot be read: {exc.strerror or exc}") from None
+    return parse_notebook(raw, name)
+
+
+def parse_notebook(raw: bytes, name: str) -> dict:
+    """A notebook's bytes (read from a file or out of an image) as checked JSON."""
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:

@@ -30,6 +30,24 @@ class ImageInfo:
 
 
 @dataclass(frozen=True)
+class LayerRow:
+    """One entry of an image's history (newest first): the layer's bytes, the image it made
+    (None when the engine does not know it) and that image's tags."""
+
+    image: Optional[str]
+    size: int
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DiskUsage:
+    """What the engine's images take on its disk."""
+
+    layers: int  # bytes of all the image layers
+    unique: dict = field(default_factory=dict)  # image id -> bytes no other image shares
+
+
+@dataclass(frozen=True)
 class RunOutcome:
     exit_code: int
     stdout: str
@@ -85,12 +103,6 @@ class ContainerEngine(abc.ABC):
         ``timeout`` seconds."""
         raise NotImplementedError
 
-    def pull(self, reference: str, *, cancelled: threading.Event) -> str:
-        """Pull ``reference`` (``repository@sha256:...`` or ``repository:tag``) with the engine's
-        registry credentials; return the image id. Raise PushFailed-like errors naming the
-        registry (``PullFailed``) or Cancelled."""
-        raise NotImplementedError(f"{type(self).__name__} cannot pull images")
-
     def run_once(self, image: str, args: tuple[str, ...] = (), *, on_output: Callable[[str], None],
                  cancelled: threading.Event, timeout: float = 1800,
                  labels: Optional[dict[str, str]] = None) -> RunOutcome:
@@ -141,6 +153,29 @@ class ContainerEngine(abc.ABC):
         """Load a ``docker save`` archive (layers the engine has may be left out of it)."""
         raise NotImplementedError(f"{type(self).__name__} cannot load images")
 
-    def images(self, label: str) -> list[ImageInfo]:
-        """The tagged images carrying ``label``."""
+    def images(self, label: str, *, untagged: bool = False, repository: Optional[str] = None) -> list[ImageInfo]:
+        """The tagged images carrying ``label`` ("": any), of ``repository`` when given
+        (``untagged``: the untagged ones too)."""
         raise NotImplementedError(f"{type(self).__name__} cannot list images")
+
+    def delete_image(self, image: str) -> None:
+        """Remove the tag or image ``image`` as ``docker rmi`` does (the image goes with its last
+        tag). Raise NotFound when it is not there, Conflict when a container uses it or
+        other tags name it (by id)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot remove images")
+
+    def pull(self, reference: str, *, cancelled: threading.Event,
+             on_progress: Callable[[BuildProgress], None] = lambda item: None,
+             timeout: Optional[float] = None) -> str:
+        """Pull ``reference`` (``repository:tag`` or ``repository@sha256:...``) with the engine's
+        registry credentials; return the image id. Raise PullFailed (refused, unreachable,
+        unknown), Cancelled, or TimedOut after ``timeout`` seconds."""
+        raise NotImplementedError(f"{type(self).__name__} cannot pull images")
+
+    def history(self, image: str) -> list[LayerRow]:
+        """The layers of ``image``, newest first."""
+        raise NotImplementedError(f"{type(self).__name__} cannot read image histories")
+
+    def disk_usage(self) -> DiskUsage:
+        """Bytes of the engine's image layers, and of each image's own (``docker system df``)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot measure its disk use")

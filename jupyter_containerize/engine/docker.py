@@ -12,11 +12,10 @@ from typing import Callable
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound
 
-from ..errors import Cancelled, EngineUnavailable, ImageBuildFailed, NotFound, PullFailed, PushFailed, TimedOut
-from ..redact import redact
-from .base import BuildProgress, ContainerEngine, ImageInfo, PartialLoadRefused, RunOutcome
+from ..errors import Cancelled, Conflict, ContainerizeError, EngineUnavailable, ImageBuildFailed, NotFound, PushFailed, TimedOut
+from .base import BuildProgress, ContainerEngine, DiskUsage, ImageInfo, LayerRow, PartialLoadRefused, RunOutcome
 from .docker_run import ENGINE_ERRORS
-from .registry import push_error, repository_of
+from .registry import pull_error, push_error, repository_of
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) :")
 _FROM = re.compile(r"^FROM\s+(\S+)", re.IGNORECASE)
@@ -259,12 +258,60 @@ class DockerEngine(ContainerEngine):
                 if "errorDetail" in item or "error" in item:
                     raise refused((item.get("errorDetail") or {}).get("message") or item.get("error"))
 
-    def images(self, label: str):
+    def images(self, label: str, *, untagged: bool = False, repository: str | None = None):
+        filters = {"label": label} if label else {}
+        if not untagged:
+            filters["dangling"] = False
         with self._session() as client:
-            found = client.images(filters={"label": label, "dangling": False})
-        return [ImageInfo(id=i["Id"], size=int(i.get("Size") or 0), tags=tuple(i.get("RepoTags") or ()),
+            found = client.images(name=repository, filters=filters)
+        return [ImageInfo(id=i["Id"], size=int(i.get("Size") or 0),
+                          tags=tuple(t for t in i.get("RepoTags") or () if t != "<none>:<none>"),
                           labels=dict(i.get("Labels") or {}), repo_digests=tuple(i.get("RepoDigests") or ()))
-                for i in found if [t for t in i.get("RepoTags") or () if t != "<none>:<none>"]]
+                for i in found if untagged or [t for t in i.get("RepoTags") or () if t != "<none>:<none>"]]
+
+    def delete_image(self, image: str) -> None:
+        with self._session(image) as client:
+            try:
+                client.remove_image(image, noprune=False)
+            except ImageNotFound:
+                raise NotFound(f"No image {image}") from None
+            except APIError as exc:
+                if exc.status_code == 409:
+                    raise Conflict(f"The engine keeps {image}: {exc.explanation or exc}") from None
+                raise ContainerizeError(f"The Docker engine refused to remove {image}: {exc.explanation or exc}") from None
+
+    def history(self, image: str) -> list[LayerRow]:
+        with self._session(image) as client:
+            rows = client.history(image)
+        return [LayerRow(image=None if row.get("Id") in (None, "", "<missing>") else row["Id"],
+                         size=int(row.get("Size") or 0), tags=tuple(row.get("Tags") or ())) for row in rows]
+
+    def disk_usage(self) -> DiskUsage:
+        with self._session() as client:
+            data = client.df()
+        unique = {i["Id"]: max(0, int(i.get("Size") or 0) - max(0, int(i.get("SharedSize") or 0)))
+                  for i in data.get("Images") or []}
+        return DiskUsage(layers=int(data.get("LayersSize") or 0), unique=unique)
+
+    def pull(self, reference: str, *, cancelled: threading.Event,
+             on_progress: Callable[[BuildProgress], None] = lambda item: None, timeout: float | None = None) -> str:
+        client = self._client()  # reads the Docker configuration's credentials (DOCKER_CONFIG)
+        stop, expired = _deadline(cancelled, timeout)
+        try:
+            with _cancellable_stream(client, stop, "pull", lambda message: pull_error(reference, message)):
+                for item in client.pull(reference, stream=True, decode=True):
+                    if "errorDetail" in item or "error" in item:
+                        raise pull_error(reference, (item.get("errorDetail") or {}).get("message") or item.get("error"))
+                    if item.get("status") and not item.get("progressDetail"):
+                        layer = f"{item['id']}: " if item.get("id") else ""
+                        on_progress(BuildProgress(f"{layer}{item['status']}"))
+        except Cancelled:
+            if expired.is_set() and not cancelled.is_set():
+                raise TimedOut(f"Pulling {reference} timed out after {timeout:g} s") from None
+            raise
+        finally:
+            stop.set()
+        return self.inspect(reference).id
 
     def discard(self, image_id: str) -> None:
         with contextlib.suppress(NotFound), self._session(image_id) as client:
@@ -307,18 +354,6 @@ class DockerEngine(ContainerEngine):
         if not digest:
             raise PushFailed(f"The registry did not report a digest for {tag}")
         return f"{repository_of(tag)}@{digest}"
-
-    def pull(self, reference: str, *, cancelled: threading.Event) -> str:
-        repository, digest = reference.split("@", 1) if "@" in reference else (repository_of(reference), None)
-        name_tag = digest or reference[len(repository) + 1:] or "latest"
-        client = self._client()
-        with _cancellable_stream(client, cancelled, "pull", lambda message: PullFailed(
-                f"Pulling {reference} failed: {redact(message)}")):
-            for item in client.pull(repository, tag=name_tag, stream=True, decode=True):
-                if "errorDetail" in item or "error" in item:
-                    raise PullFailed(f"Pulling {reference} failed: "
-                                     f"{redact((item.get('errorDetail') or {}).get('message') or item.get('error'))}")
-        return self.inspect(reference).id
 
     def run_once(self, image: str, args: tuple[str, ...] = (), *, on_output: Callable[[str], None],
                  cancelled: threading.Event, timeout: float = 1800, labels=None) -> RunOutcome:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import PushFailed
+from ..errors import PullFailed, PushFailed
 from ..redact import redact
 
 _UNAUTHORISED = re.compile(r"unauthori[sz]ed|authentication required|no basic auth credentials|401", re.I)
@@ -39,3 +39,16 @@ def push_error(tag: str, message: str) -> PushFailed:
     if _UNREACHABLE.search(message):
         return PushFailed(f"Registry {registry} is unreachable ({message})")
     return PushFailed(f"Pushing {tag} failed: {message}")
+
+
+def pull_error(reference: str, message: str) -> PullFailed:
+    message = redact((message or "unknown error").strip())
+    registry = registry_of(reference)
+    if _UNAUTHORISED.search(message) or _FORBIDDEN.search(message):
+        return PullFailed(f"{registry} refused to let us pull {reference}: run `docker login {registry}` "
+                          f"with credentials that may read it ({message})")
+    if _UNREACHABLE.search(message):
+        return PullFailed(f"Registry {registry} is unreachable ({message})")
+    if "not found" in message.lower() or "manifest unknown" in message.lower():
+        return PullFailed(f"{registry} has no image {reference} ({message})")
+    return PullFailed(f"Pulling {reference} failed: {message}")

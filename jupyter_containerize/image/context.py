@@ -63,13 +63,34 @@ class ContextSpec:
     uv: Optional[Path] = None  # the uv binary for the builder stage (else pip installs)
     env_image: str = ""  # a built environment image to copy /opt/venv from (no builder stage)
     sbom_json: str = ""  # CycloneDX JSON, copied to /opt/containerize/sbom.cdx.json when given
+    notebook_digest: str = ""  # sha256 hex of the code cells (analysis/fingerprint.py), a label when given
+    notebook_cells: tuple[str, ...] = ()  # one hash per cell (``-``: not code), a label when given
 
 
 def notebook_path(spec: ContextSpec) -> str:
     return spec.notebook_path or spec.notebook.name
 
 
+NOTEBOOK_DIGEST_LABEL = f"{LABEL_PREFIX}.notebook-digest"
+NOTEBOOK_CELLS_LABEL = f"{LABEL_PREFIX}.notebook-cells"
+
+
+def notebook_labels(spec: ContextSpec) -> dict[str, str]:
+    """What the image's notebook is made of (written after it, so an edit of it rebuilds no
+    earlier layer)."""
+    if not spec.notebook_digest:
+        return {}
+    labels = {NOTEBOOK_DIGEST_LABEL: f"sha256:{spec.notebook_digest}"}
+    if spec.notebook_cells:
+        labels[NOTEBOOK_CELLS_LABEL] = " ".join(spec.notebook_cells)
+    return labels
+
+
 def labels_for(spec: ContextSpec) -> dict[str, str]:
+    return {**_image_labels(spec), **notebook_labels(spec)}
+
+
+def _image_labels(spec: ContextSpec) -> dict[str, str]:
     return {
         "org.opencontainers.image.title": spec.notebook.stem,
         "org.opencontainers.image.base.name": spec.base_image,
@@ -96,7 +117,8 @@ def render_dockerfile(spec: ContextSpec) -> str:
         files=bool(spec.files),
         uv=spec.uv is not None,
         env_image=spec.env_image,
-        labels=sorted(labels_for(spec).items()),
+        labels=sorted(_image_labels(spec).items()),
+        notebook_labels=sorted(notebook_labels(spec).items()),
     )
 
 

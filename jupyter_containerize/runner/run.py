@@ -1,13 +1,14 @@
 """Execute a notebook headless inside a jupyter-containerize image.
 
-    run.py NOTEBOOK [--output DIR] [-p NAME VALUE]... [--cell-timeout S] [--timeout S] [--html]
+    run.py NOTEBOOK [--output DIR] [-p NAME VALUE]... [-r NAME VALUE]... [--cell-timeout S] [--timeout S] [--html]
 
 Parameters follow papermill's convention: values are injected in a new cell right after
 the cell tagged ``parameters`` (at the top when there is none; an earlier injected cell is
 replaced); ``-p`` values are typed as papermill types them (int, float, True/False, None,
-JSON lists and objects, else text) and ``NB_PARAM_<NAME>`` environment variables are read
-the same way (``-p`` wins). One line per cell is printed as it runs; a failing cell stops
-the run with exit status 1 and names the cell; ``--cell-timeout`` and ``--timeout`` (the
+JSON lists and objects, else text), ``-r`` values are kept as text (papermill's ``-r``), and
+``NB_PARAM_<NAME>`` environment variables are read as ``-p`` values (``-p`` and ``-r`` win).
+One line per cell is printed as it runs; a failing cell stops the run with exit status 1
+and names the cell; ``--cell-timeout`` and ``--timeout`` (the
 whole run) fail it the same way; SIGTERM interrupts the running cell and exits with 143.
 The executed notebook is written to the output folder in every case, with what happened
 in its ``metadata.containerize`` (status, parameters, failed cell, error). ``--html`` also
@@ -57,10 +58,11 @@ def typed(value: str):
     return value
 
 
-def collect_parameters(pairs, environ) -> dict:
+def collect_parameters(pairs, environ, raw=None) -> dict:
     params = {k[len(PARAM_ENV_PREFIX):]: typed(v) for k, v in sorted(environ.items())
               if k.startswith(PARAM_ENV_PREFIX)}
     params.update({name: typed(value) for name, value in pairs or []})
+    params.update({name: value for name, value in raw or []})
     return params
 
 
@@ -134,6 +136,8 @@ def parse_args(argv=None):
     parser.add_argument("notebook")
     parser.add_argument("--output", default="/out")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"))
+    parser.add_argument("-r", "--parameter-raw", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                        help="a parameter kept as text (not typed)")
     parser.add_argument("--cell-timeout", type=float, default=None, help="seconds per cell")
     parser.add_argument("--timeout", type=float, default=None, help="seconds for the whole run")
     parser.add_argument("--html", action="store_true", help="also write an HTML report")
@@ -161,7 +165,7 @@ def main(argv=None) -> int:
         print(f"no notebook {source}", file=sys.stderr)
         return EXIT_USAGE
     nb = nbformat.read(source, as_version=4)
-    params = collect_parameters(args.parameter, os.environ)
+    params = collect_parameters(args.parameter, os.environ, args.parameter_raw)
     inject_parameters(nb, params)
     target = out_dir / source.name
 

@@ -34,6 +34,7 @@ class ScheduleSpec:
     name: str
     cron: Optional[str] = None
     parameters: list[tuple[str, str]] = field(default_factory=list)
+    raw_parameters: list[tuple[str, str]] = field(default_factory=list)  # kept as text (the runner's -r)
     namespace: Optional[str] = None
     timezone: Optional[str] = None
     cpu_request: str = "250m"
@@ -75,7 +76,7 @@ def _pod_spec(spec: ScheduleSpec) -> dict:
         "containers": [{
             "name": "notebook",
             "image": spec.image,
-            "args": runner_args(spec.notebook, spec.parameters, html=spec.html),
+            "args": runner_args(spec.notebook, spec.parameters, html=spec.html, raw=spec.raw_parameters),
             "resources": {"requests": {"cpu": spec.cpu_request, "memory": spec.memory_request},
                           "limits": {"cpu": spec.cpu_limit, "memory": spec.memory_limit}},
             "securityContext": {"readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,

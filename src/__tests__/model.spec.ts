@@ -565,3 +565,17 @@ describe('ContainerizeModel edits and image fields', () => {
     model.dispose();
   });
 });
+
+describe('ContainerizeModel: runs folder and stale check', () => {
+  it('does not follow the notebooks runs write, and checks the image again after a build', async () => {
+    serve({ builds: [], final: job({ id: 'b9', state: 'succeeded' }) });
+    const model = new ContainerizeModel();
+    await model.setNotebook('examples/x.ipynb');
+    expect(model.isRunOutput('runs/x/2026-01-01_00-00-00/x.ipynb')).toBe(true);
+    expect(model.isRunOutput('examples/x.ipynb')).toBe(false);
+    model.runs.runsFolder = '/out/nightly/';
+    expect(model.isRunOutput('out/nightly/x/1/x.ipynb')).toBe(true);
+    expect(model.isRunOutput('runs/x/1/x.ipynb')).toBe(false);
+    expect(request).toHaveBeenCalledWith('stale?path=examples%2Fx.ipynb');
+  });
+});

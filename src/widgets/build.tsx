@@ -2,12 +2,12 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { isActive } from '../api';
-import { hasProblems } from '../draft';
 import type { ContainerizeModel } from '../model';
 import { humanDuration, jobSeconds } from './format';
 import { LogView } from './log';
 import { problemText } from './problems';
 import { ErrorView, ResultView } from './result';
+import { ShareSection } from './share';
 import { Stepper, failureTitle, phaseLabel } from './stepper';
 
 export { phaseLabel } from './stepper';
@@ -19,18 +19,21 @@ export interface IBuildProps {
   onSchedule?: () => void;
 }
 
-/** The Build button, then the live progress and log, then the result or the error. */
+/** The live progress and log of a build (its button is in the footer), then the result
+ * (and how to share it) or the error. */
 export function BuildSection({
   model,
   trans,
   onSchedule
-}: IBuildProps): JSX.Element {
+}: IBuildProps): JSX.Element | null {
   const job = model.job;
   const active = model.building;
   const state = job?.state ?? (active ? 'queued' : null);
   const problems = model.request.problems;
-  const blocked = hasProblems(problems);
   const secretsBlock = !!problems.secrets && !active;
+  if (!job && !active && !secretsBlock && !model.buildError) {
+    return null;
+  }
 
   return (
     <section
@@ -38,37 +41,10 @@ export function BuildSection({
       data-state={state ?? 'idle'}
       aria-label={trans.__('Build')}
     >
-      <div className="jp-containerize-actions">
-        <button
-          className="jp-mod-styled jp-mod-accept jp-containerize-build-button"
-          data-testid="jp-containerize-build-button"
-          disabled={!model.canBuild}
-          title={
-            problems.secrets
-              ? problemText(problems.secrets, trans)
-              : blocked
-                ? trans.__('Fix the fields marked in red first')
-                : trans.__('Build the image with the choices above')
-          }
-          onClick={() => void model.build()}
-        >
-          {active
-            ? trans.__('Building…')
-            : job
-              ? trans.__('Build again')
-              : trans.__('Build image')}
-        </button>
-        {job && isActive(job) && (
-          <button
-            className="jp-mod-styled jp-mod-reject jp-containerize-cancel-button"
-            data-testid="jp-containerize-cancel-button"
-            onClick={() => void model.cancel()}
-          >
-            {trans.__('Cancel')}
-          </button>
-        )}
+      <h3 className="jp-containerize-heading">
+        {trans.__('Build')}
         {job && <Elapsed model={model} trans={trans} />}
-      </div>
+      </h3>
 
       {secretsBlock && (
         <p
@@ -99,6 +75,9 @@ export function BuildSection({
           trans={trans}
           onSchedule={onSchedule}
         />
+      )}
+      {job && job.state === 'succeeded' && job.result && (
+        <ShareSection model={model} job={job} trans={trans} />
       )}
 
       {job && !isActive(job) && job.state !== 'succeeded' && (

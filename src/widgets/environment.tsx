@@ -3,6 +3,7 @@ import * as React from 'react';
 
 import { PLATFORMS } from '../draft';
 import type { ContainerizeModel } from '../model';
+import { LongValue } from './long';
 
 export interface IEnvironmentProps {
   model: ContainerizeModel;
@@ -41,11 +42,8 @@ export function EnvironmentSection({
         <dt>{trans.__('Python')}</dt>
         <dd data-testid="jp-containerize-python">{analysis.python.version}</dd>
         <dt>{trans.__('Interpreter')}</dt>
-        <dd
-          className="jp-containerize-mono jp-containerize-ellipsis"
-          title={analysis.python.executable}
-        >
-          {analysis.python.executable}
+        <dd data-testid="jp-containerize-interpreter">
+          <LongValue text={analysis.python.executable} trans={trans} />
         </dd>
         <dt>
           <label htmlFor="jp-containerize-platform">

@@ -60,3 +60,26 @@ export function shortTime(iso: string | null | undefined): string {
   const date = new Date(iso);
   return isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
+
+/** How long ago an ISO timestamp was: "just now", "5 min ago", "3 h ago", "2 days ago". */
+export function humanAge(
+  iso: string,
+  now: number,
+  trans: { __: (text: string, ...args: any[]) => string }
+): string {
+  const then = Date.parse(iso);
+  if (isNaN(then)) {
+    return iso;
+  }
+  const seconds = Math.max(0, (now - then) / 1000);
+  if (seconds < 60) {
+    return trans.__('just now');
+  }
+  if (seconds < 3600) {
+    return trans.__('%1 min ago', Math.floor(seconds / 60));
+  }
+  if (seconds < 86400) {
+    return trans.__('%1 h ago', Math.floor(seconds / 3600));
+  }
+  return trans.__('%1 days ago', Math.floor(seconds / 86400));
+}

@@ -51,7 +51,10 @@ export function HistorySection({
                 >
                   {stateLabel(job.state ?? 'queued', trans)}
                 </span>
-                <span className="jp-containerize-mono jp-containerize-ellipsis">
+                <span
+                  className="jp-containerize-mono jp-containerize-ellipsis"
+                  title={tag}
+                >
                   {tag}
                 </span>
                 <span className="jp-containerize-time">
@@ -59,6 +62,16 @@ export function HistorySection({
                   {seconds !== null && ` · ${humanDuration(seconds)}`}
                 </span>
               </button>
+              {job.state === 'succeeded' && job.result && (
+                <button
+                  className="jp-mod-styled jp-containerize-history-run"
+                  data-testid="jp-containerize-history-run"
+                  aria-label={trans.__('Run the image %1', job.result.tag)}
+                  onClick={() => model.runs.chooseImage(job.result!.tag)}
+                >
+                  {trans.__('Run…')}
+                </button>
+              )}
             </li>
           );
         })}

@@ -167,7 +167,7 @@ function TextField({
         data-testid={`${id}-input`}
         value={value}
         placeholder={placeholder}
-        title={help}
+        title={value || placeholder || help}
         aria-describedby={helpId}
         aria-invalid={!!problem}
         disabled={disabled}

@@ -4,6 +4,7 @@ export interface ILogViewProps {
   lines: readonly string[];
   summary: string;
   open?: boolean;
+  testid?: string;
 }
 
 /**
@@ -13,7 +14,8 @@ export interface ILogViewProps {
 export function LogView({
   lines,
   summary,
-  open = true
+  open = true,
+  testid = 'jp-containerize-log'
 }: ILogViewProps): JSX.Element {
   const ref = React.useRef<HTMLPreElement>(null);
   const stick = React.useRef(true);
@@ -37,7 +39,7 @@ export function LogView({
   return (
     <details className="jp-containerize-log" open={open}>
       <summary>{summary}</summary>
-      <pre ref={ref} onScroll={onScroll} data-testid="jp-containerize-log">
+      <pre ref={ref} onScroll={onScroll} data-testid={testid}>
         {lines.join('\n')}
       </pre>
     </details>

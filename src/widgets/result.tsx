@@ -12,6 +12,7 @@ import {
   runCommand,
   shortId
 } from './format';
+import { LongValue } from './long';
 import { failureTitle, phaseLabel } from './stepper';
 
 /** A built image: tag, digest, size, duration, and how to run, pull or name it. */
@@ -45,8 +46,8 @@ export function ResultView({
       </h3>
       <dl className="jp-containerize-facts">
         <dt>{trans.__('Tag')}</dt>
-        <dd className="jp-containerize-mono" data-testid="jp-containerize-tag">
-          {result.tag}
+        <dd data-testid="jp-containerize-tag">
+          <LongValue text={result.tag} trans={trans} copy={false} />
         </dd>
         <dt>{trans.__('Image')}</dt>
         <dd
@@ -59,11 +60,8 @@ export function ResultView({
         {result.digest && (
           <>
             <dt>{trans.__('Digest')}</dt>
-            <dd
-              className="jp-containerize-mono"
-              data-testid="jp-containerize-digest"
-            >
-              {result.digest}
+            <dd data-testid="jp-containerize-digest">
+              <LongValue text={result.digest} trans={trans} />
             </dd>
           </>
         )}
@@ -171,7 +169,7 @@ function outputLabel(output: string, trans: TranslationBundle): string {
 }
 
 /** A command with a Copy button; the copied text is kept in `data-copied` (for tests). */
-function CopyLine({
+export function CopyLine({
   id,
   text,
   label,

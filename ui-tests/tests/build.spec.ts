@@ -130,7 +130,7 @@ test.describe('Containerize panel: builds', () => {
     await sidebar.locator('.jp-containerize-history summary').click();
     const item = byTestId(sidebar, 'jp-containerize-history-item').first();
     await expect(item).toHaveAttribute('data-state', 'succeeded');
-    await item.locator('button').click();
+    await item.locator('.jp-containerize-link').click();
     await expect(byTestId(sidebar, 'jp-containerize-result')).toBeVisible();
   });
 

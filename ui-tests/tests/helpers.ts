@@ -143,3 +143,33 @@ export async function waitForPhase(
     { timeout }
   );
 }
+
+/**
+ * Every control of the panel is labelled (for screen readers), and none is taken out of the
+ * tab order (for the keyboard).
+ */
+export async function expectAccessible(
+  page: IJupyterLabPageFixture
+): Promise<void> {
+  const unlabelled = await panel(page).evaluate(root =>
+    Array.from(root.querySelectorAll('input, select, button'))
+      .filter(el => {
+        const html = el as HTMLInputElement;
+        const labelled =
+          html.getAttribute('aria-label') ||
+          html.getAttribute('aria-labelledby') ||
+          (html.id && root.querySelector(`label[for="${html.id}"]`)) ||
+          html.closest('label') ||
+          (el.tagName === 'BUTTON' && (el.textContent ?? '').trim());
+        return !labelled;
+      })
+      .map(el => el.outerHTML.slice(0, 80))
+  );
+  expect(unlabelled).toEqual([]);
+  const untabbable = await panel(page).evaluate(root =>
+    Array.from(root.querySelectorAll('input, select, button, summary, a'))
+      .filter(el => (el as HTMLElement).tabIndex < 0)
+      .map(el => el.outerHTML.slice(0, 80))
+  );
+  expect(untabbable).toEqual([]);
+}

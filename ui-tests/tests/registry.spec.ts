@@ -3,7 +3,7 @@ import { expect, test } from '@jupyterlab/galata';
 import { byTestId, openNotebook, openPanel, panel, shoot } from './helpers';
 
 /** The registry jupyter_server_test_config.py starts, holding the base image. */
-const REGISTRY = process.env.CONTAINERIZE_GALATA_REGISTRY || '127.0.0.1:5099';
+const REGISTRY = process.env.CONTAINERIZE_UI_REGISTRY || '127.0.0.1:5055';
 
 test.describe('Containerize panel: without the engine', () => {
   test('assembles the image here, pushes it, and shows the digest', async ({
