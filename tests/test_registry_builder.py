@@ -340,3 +340,14 @@ def test_pushed_images_are_scheduler_environments_and_run_after_a_pull(registry,
     finally:
         manager.shutdown()
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
+
+
+def test_a_pushed_image_that_does_not_run_gets_no_tag(registry, base, tmp_path, cache_dir, engine):  # noqa: F811
+    """Verify pulls what was pushed (untagged) and runs it; the tag is put only when it ran."""
+    notebook = write_notebook(tmp_path / "failing" / "failing.ipynb", "raise ValueError('not today')")
+    tag = f"{registry.host}/team/failing:1"
+    proc, _ = cli(str(notebook), "--base", base, "--tag", tag, "--output", "registry", "--verify", registry=registry,
+                  cache=cache_dir, engine=True)
+    assert proc.returncode == 1 and "ValueError: not today" in proc.stderr
+    assert "==> [push]" in proc.stderr and "==> [verify]" in proc.stderr
+    assert tags_of(registry, "team/failing") == []
