@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from jupyter_containerize.engine.docker import DockerEngine
-from jupyter_containerize.errors import EngineUnavailable, NotFound
+from jupyter_containerize.errors import EngineUnavailable, PullFailed
 from jupyter_containerize.share.running import run_image
 
 from .conftest import EXAMPLE
@@ -86,7 +86,7 @@ def test_cell_timeout_in_the_image(jobs_image, engine, tmp_path):
 def test_no_such_image_is_a_clear_error(engine, tmp_path):
     proc = _cli("run", "containerize-test/nothing:here", cwd=tmp_path)
     assert proc.returncode == 1 and "No image containerize-test/nothing:here" in proc.stderr
-    with pytest.raises(NotFound):
+    with pytest.raises(PullFailed, match="No image containerize-test/nothing:here on the engine, and pulling it failed"):
         run_image(engine, "containerize-test/nothing:here", tmp_path / "o")
 
 
