@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Protocol
+from typing import Callable, Optional, Protocol
 
 from packaging.utils import canonicalize_name
 
@@ -23,11 +23,11 @@ from .analysis.notebook import read_notebook
 from .analysis.secrets import check_secrets
 from .engine import BuildProgress, ContainerEngine
 from .errors import Cancelled, NotebookNotFound, VerifyFailed
-from .image.context import ContextSpec, context_tar, labels_for, write_context
+from .image.context import ContextSpec, context_stream, labels_for, write_context
 from .image.dockerfile import check_text
 from .image.envbuild import ensure_environment
 from .image.files import Layout, expand, layout
-from .image.installed import compiler_for
+from .image.installed import InstalledWheels, compiler_for
 from .image.installer import uv_binary
 from .image.provenance import git_provenance
 from .lock import Target, lock_digest, make_lock, render_lock
@@ -140,10 +140,13 @@ def image_files(notebook: Path, analysis: Analysis, root: Optional[Path]) -> Lay
 
 def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings: Settings,
                     directory: Path, *, python_version: str, root: Optional[Path] = None,
-                    cancelled: Optional[threading.Event] = None) -> PreparedContext:
+                    cancelled: Optional[threading.Event] = None,
+                    on_wheel: Optional[Callable[[Path], None]] = None) -> PreparedContext:
+    """The build context in ``directory``; ``on_wheel`` is told of each wheel as soon as it is
+    in the host cache (downloads run several at once)."""
     target = Target(the_lock.platform, python_version)
-    wheels = Wheelhouse(settings.cache_dir / "wheels").wheels_for(the_lock, target, timeout=settings.timeouts.pip,
-                                                                  cancelled=cancelled)
+    wheels = Wheelhouse(settings.cache_dir / "wheels", index_cache=settings.cache_dir).wheels_for(
+        the_lock, target, timeout=settings.timeouts.pip, cancelled=cancelled, on_ready=on_wheel)
     placed = image_files(notebook, analysis, root)
     digest = lock_digest(the_lock)
     spec = ContextSpec(
@@ -160,16 +163,28 @@ def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings
     return PreparedContext(spec, directory, digest)
 
 
+def installed_wheels(settings: Settings, environment: KernelEnvironment, cancelled: threading.Event,
+                     log: Optional[Callable[[str], None]] = None) -> InstalledWheels:
+    """The host's installed-wheel cache for the kernel's Python: compiled by the kernel's
+    interpreter (else one of its version, found when first needed), reusing the kernel's own
+    compiled copies of identical sources."""
+    minor = ".".join(environment.python_version.split(".")[:2])
+    site = Path(environment.prefix, "lib", f"python{minor}", "site-packages")
+    return InstalledWheels(settings.cache_dir / "installed", minor,
+                           lambda: compiler_for(minor, environment.executable, cancelled=cancelled),
+                           settings.timeouts.compile, cancelled, bytecode_from=(site,) if site.is_dir() else (),
+                           log=log)
+
+
 def _environment_image(engine: ContainerEngine, spec: ContextSpec, settings: Settings,
-                       environment: KernelEnvironment, reporter: Reporter, cancelled: threading.Event):
+                       installed: InstalledWheels, reporter: Reporter, cancelled: threading.Event):
     """The tag of the lock's environment image (made when missing), or None when the engine
     can't load images: the self-contained context (as ``export`` writes) is built instead."""
-    compiler = compiler_for(".".join(environment.python_version.split(".")[:2]), environment.executable,
-                            cancelled=cancelled)
     try:
-        return ensure_environment(engine, spec, cache_dir=settings.cache_dir, compiler=compiler,
+        return ensure_environment(engine, spec, cache_dir=settings.cache_dir, compiler=None,
                                   on_progress=lambda item: reporter.log(item.message), log=reporter.log,
-                                  cancelled=cancelled, compile_timeout=settings.timeouts.compile)
+                                  cancelled=cancelled, compile_timeout=settings.timeouts.compile,
+                                  installed=installed)
     except NotImplementedError:
         return None
 
@@ -253,18 +268,22 @@ def build_image(
         else:
             reporter.log(item.message)
 
+    installed = installed_wheels(settings, environment, cancelled, reporter.log)
     with tempfile.TemporaryDirectory(prefix="containerize-context-", dir=scratch) as tmp:
-        prepared = prepare_context(notebook, analysis, the_lock, settings, Path(tmp) / "context",
-                                   python_version=environment.python_version, root=root, cancelled=cancelled)
-        _check(cancelled)
-        reporter.phase("build", f"Building {tag} from {prepared.spec.base_image}")
-        env_tag = _environment_image(engine, prepared.spec, settings, environment, reporter, cancelled)
+        try:  # the wheels install as they arrive, while the others download
+            prepared = prepare_context(notebook, analysis, the_lock, settings, Path(tmp) / "context",
+                                       python_version=environment.python_version, root=root, cancelled=cancelled,
+                                       on_wheel=installed.start)
+            _check(cancelled)
+            reporter.phase("build", f"Building {tag} from {prepared.spec.base_image}")
+            env_tag = _environment_image(engine, prepared.spec, settings, installed, reporter, cancelled)
+        finally:
+            installed.close()
         directory = prepared.directory if env_tag is None else write_context(
             dataclasses.replace(prepared.spec, env_image=env_tag), Path(tmp) / "notebook-image")
-        tar = context_tar(directory)
-    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    image_id = engine.build(tar, None, labels={"org.opencontainers.image.created": created},
-                            on_progress=on_progress, cancelled=cancelled)
+        created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        image_id = engine.build(context_stream(directory), None, labels={"org.opencontainers.image.created": created},
+                                on_progress=on_progress, cancelled=cancelled)
     if request.verify:
         try:
             verify_image(engine, image_id, prepared.spec, tag, reporter=reporter, cancelled=cancelled,

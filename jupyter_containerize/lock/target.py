@@ -77,6 +77,29 @@ class Target:
             return False
         return not wheel_tags.isdisjoint(self.wheel_tags)
 
+    @cached_property
+    def _pip_order(self) -> dict[tags.Tag, int]:
+        """The wheel tags in the order pip prefers them when downloading with
+        :meth:`pip_platform_args` (its platforms in the given order, manylinux2014 with its
+        manylinux2010/1 aliases first)."""
+        version = tuple(int(p) for p in self.python_version.split("."))
+        platforms = [f"manylinux{n}_{self.machine}" for n in ("2014", "2010", "1")]
+        platforms += [f"manylinux_2_{minor}_{self.machine}" for minor in _GLIBC_MINORS]
+        ordered = [*tags.cpython_tags(version, abis=[self.cp_tag, "abi3", "none"], platforms=platforms),
+                   *tags.compatible_tags(version, self.cp_tag, platforms)]
+        rank: dict[tags.Tag, int] = {}
+        for tag in ordered:
+            rank.setdefault(tag, len(rank))
+        return rank
+
+    def preference(self, filename: str) -> int:
+        """Lower is better: which of several installable wheels pip would download."""
+        try:
+            wheel_tags = parse_wheel_filename(filename)[3]
+        except InvalidWheelFilename:
+            return len(self._pip_order)
+        return min((self._pip_order.get(t, len(self._pip_order)) for t in wheel_tags), default=len(self._pip_order))
+
     def pip_platform_args(self) -> list[str]:
         """Arguments that make pip resolve and download for the target, not the host."""
         args = ["--only-binary=:all:", "--implementation", "cp", "--python-version", self.python_version]
