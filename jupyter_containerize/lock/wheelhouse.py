@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -112,7 +113,11 @@ class Wheelhouse:
                     request.write_text("".join(
                         f"{p.name}=={p.version} " + " ".join(f"--hash={h}" for h in p.hashes) + "\n"
                         for p in left))
-                    pip.download(request, target, self.directory, timeout=timeout, cancelled=cancelled)
+                    pip.download(request, target, Path(tmp, "files"), timeout=timeout, cancelled=cancelled)
+                    for fetched in Path(tmp, "files").iterdir():  # into the shared folder whole (pip copies)
+                        with cachedir.temporary(self.directory / fetched.name) as (fd, _):
+                            with os.fdopen(os.dup(fd), "wb") as out, fetched.open("rb") as handle:
+                                shutil.copyfileobj(handle, out, 1 << 20)
             found = self._by_hash()
             for package in left:
                 path = next((found[h] for h in package.hashes if h in found), None)
