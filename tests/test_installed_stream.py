@@ -181,6 +181,7 @@ def test_two_processes_asking_at_once_install_a_wheel_once(tmp_path, gamma):
 
 @pytest.mark.parametrize("name,size,kind", [("opt/venv/x.py", 12, tarfile.REGTYPE), ("opt", 0, tarfile.DIRTYPE),
                                             ("a" * 100, 3, tarfile.REGTYPE), ("b" * 99, 0, tarfile.DIRTYPE),
+                                            ("c/" * 80 + "long.py", 5, tarfile.REGTYPE), ("d" * 995, 0, tarfile.DIRTYPE),
                                             ("é.py", 1, tarfile.REGTYPE)])
 def test_tar_headers_are_the_ones_tarfile_writes(name, size, kind):
     info = tarfile.TarInfo(name)
