@@ -61,9 +61,24 @@ def gamma(tmp_path) -> Path:
     }, scripts={"gamma-tool": "gamma:main"})
 
 
+def _children() -> list[int]:
+    """Live child processes of this one (the compilers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text() if entry.name.isdigit() else ""
+        except OSError:
+            continue
+        fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+        if fields.get("PPid", "").strip() == str(os.getpid()) and not fields.get("State", "").startswith("Z"):
+            found.append(int(entry.name))
+    return found
+
+
 def test_data_scripts_console_scripts_record_and_namespace_packages(tmp_path, gamma):
     cache = InstalledWheels(tmp_path / "installed", "3.11", sys.executable)
     (segment,) = cache.segments([gamma])
+    assert _children() == []  # the compilers end with the call (no close() needed)
     members = _tar(segment)
     # .data/scripts: the #!python shebang becomes the image's interpreter; others are kept; both executable
     run, sh = members["opt/venv/bin/gamma-run"], members["opt/venv/bin/gamma.sh"]
@@ -243,3 +258,21 @@ def test_the_wheelhouse_downloads_only_the_locked_file(tmp_path, monkeypatch, ta
             assert got == house / wheel.name and got.read_bytes() == wheel.read_bytes() and ready == [got]
     finally:
         server.shutdown()
+
+
+@pytest.mark.parametrize("platform,machine", [("linux/amd64", "x86_64"), ("linux/arm64", "aarch64")])
+def test_a_shared_wheelhouse_gives_each_platform_its_own_file(tmp_path, platform, machine):
+    """The lock hashes every Linux file of a pin; a cache shared by amd64 and arm64 builds
+    holds both: each build takes the one its platform installs."""
+    house = tmp_path / "house"
+    house.mkdir()
+    hashes = []
+    for arch in ("aarch64", "x86_64"):  # aarch64 sorts first, as in the lock
+        wheel = make_wheel(tmp_path, "alpha", "1.0", {"alpha/__init__.py": f"ARCH = '{arch}'\n"})
+        placed = house / f"alpha-1.0-cp311-cp311-manylinux_2_17_{arch}.whl"
+        wheel.rename(placed)
+        hashes.append(f"sha256:{file_sha256(placed)}")
+    lock = Lock(notebook="nb.ipynb", python_version="3.11", platform=platform,
+                packages=[LockedPackage(name="alpha", version="1.0", source="kernel", hashes=hashes)])
+    (got,) = Wheelhouse(house).wheels_for(lock, Target(platform, "3.11.7"))
+    assert got.name == f"alpha-1.0-cp311-cp311-manylinux_2_17_{machine}.whl"

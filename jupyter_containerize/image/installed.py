@@ -110,6 +110,7 @@ class InstalledWheels:
         if missing:
             futures = [self._submit(w, p) for w, p in missing]
             self._wait(futures, len(missing))
+            self._release_if_idle()
         return paths
 
     def start(self, wheel: Path) -> None:
@@ -129,6 +130,20 @@ class InstalledWheels:
             compilers.close()
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
+
+    def _release_if_idle(self) -> None:
+        """With nothing installing, stop the compiler processes and the threads (made again
+        when needed): a caller that never calls :meth:`close` leaves nothing running."""
+        state = self._state
+        with state.lock:
+            if any(not f.done() for f in state.running.values()):
+                return
+            compilers, pool = state.compilers, state.pool
+            state.compilers, state.pool, state.running = None, None, {}
+        if compilers is not None:
+            compilers.close()
+        if pool is not None:
+            pool.shutdown(wait=False)
 
     # -- scheduling ---------------------------------------------------------------------
 

@@ -99,10 +99,10 @@ class Wheelhouse:
         download may take ``timeout`` seconds and stops soon after ``cancelled`` is set.
         ``on_ready`` is called with each wheel as soon as it is here, from any thread."""
         found = self._by_hash()
-        missing = [p for p in lock.packages if not any(h in found for h in p.hashes)]
+        missing = [p for p in lock.packages if _pick(p, found, target) is None]
         ready = _Ready(on_ready)
         for package in lock.packages:
-            path = next((found[h] for h in package.hashes if h in found), None)
+            path = _pick(package, found, target)
             if path is not None:
                 ready(path)
         if missing:
@@ -120,15 +120,16 @@ class Wheelhouse:
                                 shutil.copyfileobj(handle, out, 1 << 20)
             found = self._by_hash()
             for package in left:
-                path = next((found[h] for h in package.hashes if h in found), None)
+                path = _pick(package, found, target)
                 if path is not None:
                     ready(path)
         self._save_index()
         wheels = []
         for package in lock.packages:
-            path = next((found[h] for h in package.hashes if h in found), None)
+            path = _pick(package, found, target)
             if path is None:
-                raise LockError(f"{package.name}=={package.version}: no file with the locked hash")
+                raise LockError(f"{package.name}=={package.version}: no file with the locked hash "
+                                f"for {target.platform}")
             name, version, *_ = parse_wheel_filename(path.name)
             if canonicalize_name(name) != package.name:
                 raise LockError(f"{path.name} does not hold {package.name}")
@@ -172,6 +173,17 @@ class Wheelhouse:
         with ThreadPoolExecutor(max_workers=min(self.DOWNLOADS, len(packages)),
                                 thread_name_prefix="containerize-download") as pool:
             return [p for p in pool.map(one, packages) if p is not None]
+
+
+def _pick(package, found: dict[str, Path], target: Target) -> Optional[Path]:
+    """The file of ``package`` here that the target installs (the lock hashes the files of
+    every Linux platform, and a shared cache holds others'); a wheel built on the host for
+    it (named in the lock) as it is."""
+    here = [found[h] for h in package.hashes if h in found]
+    if package.wheel:
+        return next((p for p in here if p.name == package.wheel), None)
+    usable = [p for p in here if target.accepts_wheel(p.name)]
+    return min(usable, key=lambda p: (target.preference(p.name), p.name)) if usable else None
 
 
 class _Ready:
