@@ -77,6 +77,7 @@ class _State:
     compiler_known: bool = False
     closed: bool = False
     stop: threading.Event = field(default_factory=threading.Event)  # set: running installs give up
+    job: tuple = field(default_factory=process.current_job)  # the build job of the thread that made it
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,9 @@ class InstalledWheels:
             if future is None or (future.done() and future.exception() is not None):
                 if state.pool is None:
                     state.pool = ThreadPoolExecutor(max_workers=self._size(), thread_name_prefix="containerize-install")
-                future = state.pool.submit(self._install_for, process.current_job(), wheel, segment)
+                # installs begun from a download thread still run (and mark) for the build's job
+                job = process.current_job() if process.current_job()[0] else state.job
+                future = state.pool.submit(self._install_for, job, wheel, segment)
                 state.running[segment] = future
             return future
 
