@@ -1,20 +1,31 @@
-"""Build speed and size: our build vs a hand-written Dockerfile, side by side, same run.
+"""Build speed, size and memory: our build vs a hand-written Dockerfile, side by side, one run.
 
-    python benchmarks/build.py [--notebook examples/sales-report.ipynb] [--add tabulate==0.9.0]
+    python benchmarks/build.py [--sales-python PATH] [--edits 5] [--add tabulate==0.9.0]
 
-The hand-written Dockerfile is what a user would write: a venv, ``pip install -r
-requirements.txt`` inside the container (the same pinned versions as our lock; the host's CA
-bundle copied in so pip gets through this machine's TLS-intercepting proxy), notebook last.
-Both start from a fresh copy of the base image (a new image id, so the engine has no layer
-for either), with the host's wheel cache warm. Measured: first build, rebuild after a
-one-cell edit (median of 5), rebuild after adding one package, image size vs the floor
-(base + installed environment). Each measurement starts after a sync, so that writing back
-the previous one's layers does not slow it down. Not a test: it prints a table.
+Two notebooks: the example (``examples/sales-report.ipynb``, its kernelspec's interpreter)
+and ``benchmarks/notebooks/sales-model.ipynb`` (pandas + matplotlib + scikit-learn, with the
+kernel ``benchmarks/lock.py`` makes, or ``--sales-python``). Every build of ours is the
+whole ``jupyter containerize build`` process, as a user types it (interpreter start-up
+included), run from this checkout. Measured for each notebook:
 
-The issue's case (pandas + matplotlib + scikit-learn) is benchmarks/notebooks/sales-model.ipynb
-with a kernel that has them: ``--notebook benchmarks/notebooks/sales-model.ipynb --python
-~/.cache/jupyter-containerize/bench-kernel/bin/python`` (that venv is made by
-benchmarks/lock.py).
+* **cold**: an empty host cache (a new ``--cache-dir``: no wheels, no installed segments, no
+  index answers, no image configs, no prepared bases; and a new empty pip cache), on a new
+  base image id (the base re-tagged with a fresh label), against the hand-written
+  Dockerfile built with ``--no-cache`` on that new base (its pip downloads everything too);
+* **warm**: the first build on another new base image id with the host cache the cold build
+  filled, against the same hand-written figure (target <= 0.3x);
+* **one-cell edit**: ``jupyter containerize build`` after editing one cell, whole process,
+  median of ``--edits`` runs (target <= 0.6 s);
+* image size against the floor (base + installed environment);
+* peak RSS (max resident set of the build process and its children, from ``wait4``) of the
+  cold build, and of a build of ``sales-model`` with a 300 MB data file beside it (the build
+  context must not be held in memory whole).
+
+Then ``jupyter containerize --help`` (median of 20). Each measurement starts after a sync,
+so that writing back the previous one's layers does not slow it down. The hand-written
+Dockerfile is what a user would write: a venv, ``pip install -r requirements.txt`` inside
+the container (the same pins as our lock; the host's CA bundle copied in so pip gets through
+this machine's TLS-intercepting proxy), notebook last. Not a test: it prints a table.
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker
@@ -37,12 +49,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from jupyter_containerize import pipeline  # noqa: E402
-from jupyter_containerize.engine.docker import DockerEngine  # noqa: E402
-from jupyter_containerize.models import BuildRequest, PackageEdits  # noqa: E402
 from jupyter_containerize.settings import Settings  # noqa: E402
 
 BASE = os.environ.get("CONTAINERIZE_BASE_IMAGE", "jupyter-containerize/python:3.11-bookworm")
 CA = Path(os.environ.get("PIP_CERT") or "/etc/ssl/certs/ca-certificates.crt")
+BIN = Path(sys.executable).parent  # `jupyter` of this interpreter (not a pyenv shim)
+DATA_MB = 300
 
 HAND_DOCKERFILE = """\
 FROM {base}
@@ -59,48 +71,74 @@ CMD ["{notebook}"]
 """
 
 
-class Timer:
-    """A Reporter that remembers when each phase started."""
-
-    def __init__(self):
-        self.phases: dict[str, float] = {}
-        self.env_image = ""
-
-    def phase(self, name, message):
-        self.phases[name] = time.monotonic()
-
-    def log(self, message):
-        for prefix in ("Building the environment image ", "Reusing the environment image "):
-            if message.startswith(prefix):
-                self.env_image = message[len(prefix):]
-
-    def progress(self, step, steps, percent, message):
-        pass
-
-
-KERNEL: str | None = None  # --python: the kernel's interpreter (None: the notebook's kernelspec)
+@dataclass
+class Figures:
+    name: str
+    packages: int = 0
+    cold: float = 0.0
+    cold_rss: int = 0
+    hand: float = 0.0
+    warm: float = 0.0
+    edits: list[float] = field(default_factory=list)
+    edits_cpu: list[float] = field(default_factory=list)
+    add: float = 0.0
+    hand_add: float = 0.0
+    size: int = 0
+    hand_size: int = 0
+    floor: int = 0
+    data_build: float = 0.0
+    data_rss: int = 0
 
 
-def ours(notebook: Path, tag: str, base: str, add: tuple[str, ...] = ()) -> tuple[float, float, str]:
-    """(whole pipeline s, build phase s, environment image tag)."""
-    timer = Timer()
-    os.sync()  # no dirty pages of the previous measurement in this one
+class Ours:
+    """``jupyter containerize build`` of this checkout, as a subprocess."""
+
+    argv_head = (str(BIN / "jupyter"), "containerize", "build")
+
+    def __init__(self, python: str | None):
+        self.python = python
+
+    def build(self, notebook: Path, tag: str, base: str, cache: Path, *, pip_cache: Path | None = None,
+              add: tuple[str, ...] = ()) -> tuple[float, int]:
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        if pip_cache is not None:
+            env["PIP_CACHE_DIR"] = str(pip_cache)
+        args = [*self.argv_head, str(notebook), "--tag", tag, "--base", base,
+                "--cache-dir", str(cache), *(["--python", self.python] if self.python else []),
+                *(a for spec in add for a in ("--add", spec))]
+        return run_measured(args, env)
+
+
+CPU: dict[tuple, list[float]] = {}  # CPU seconds (user + system) of each measured command, by argv
+
+
+def run_measured(args: list[str], env: dict, sync: bool = True) -> tuple[float, int]:
+    """(wall seconds, peak RSS in bytes of the process and the children it waited for); the
+    CPU seconds it used go to :data:`CPU` (a loaded machine stretches wall time, less CPU)."""
+    if sync:
+        os.sync()  # no dirty pages of the previous measurement in this one
     started = time.monotonic()
-    pipeline.containerize(
-        BuildRequest(path=str(notebook), tag=tag, edits=PackageEdits(add=list(add)), python=KERNEL), notebook,
-        root=notebook.parent, settings=Settings(base_image=base), engine=DockerEngine(), reporter=timer)
-    ended = time.monotonic()
-    return ended - started, ended - timer.phases["build"], timer.env_image
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        pid = os.posix_spawn(args[0], args, env, file_actions=[(os.POSIX_SPAWN_DUP2, out.fileno(), 1),
+                                                               (os.POSIX_SPAWN_DUP2, err.fileno(), 2)])
+        _, status, usage = os.wait4(pid, 0)
+        elapsed = time.monotonic() - started
+        if os.waitstatus_to_exitcode(status):
+            err.seek(0)
+            raise SystemExit(f"{' '.join(args)} failed:\n{err.read().decode()[-3000:]}")
+    CPU.setdefault(tuple(args[:3]), []).append(usage.ru_utime + usage.ru_stime)
+    return elapsed, usage.ru_maxrss * 1024
 
 
 def hand(context: Path, tag: str) -> float:
     os.sync()
     started = time.monotonic()
-    subprocess.run(["docker", "build", "-q", "-t", tag, str(context)], check=True, capture_output=True)
+    subprocess.run(["docker", "build", "--no-cache", "-q", "-t", tag, str(context)], check=True, capture_output=True)
     return time.monotonic() - started
 
 
 def fresh_base(client, nonce: str) -> str:
+    """The base image under a new id (a label only): the engine has no layer built on it."""
     tag = f"containerize-bench/base:{nonce}"
     dockerfile = f"FROM {BASE}\nLABEL bench.nonce={nonce}\n".encode()
     client.images.build(fileobj=io.BytesIO(dockerfile), tag=tag, rm=True)
@@ -115,99 +153,187 @@ def edit(notebook: Path, n: int) -> None:
     notebook.write_text(json.dumps(data, indent=1))
 
 
+def add_data_file(notebook: Path, megabytes: int) -> None:
+    """A large data file beside the notebook, named by a cell (so the image takes it)."""
+    with (notebook.parent / "sales-history.bin").open("wb") as handle:
+        for _ in range(megabytes):
+            handle.write(os.urandom(1 << 20))
+    data = json.loads(notebook.read_text())
+    data["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                          "source": 'history = open("sales-history.bin", "rb").read(16)'})
+    notebook.write_text(json.dumps(data, indent=1))
+
+
 def installed_size(image: str, path: str = "/opt/venv") -> int:
     out = subprocess.run(["docker", "run", "--rm", "--entrypoint", "du", image, "-sb", path],
                          capture_output=True, text=True, check=True).stdout
     return int(out.split()[0])
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--notebook", type=Path, default=REPO / "examples" / "sales-report.ipynb")
-    parser.add_argument("--add", default="tabulate==0.9.0", help="the one package added")
-    parser.add_argument("--edits", type=int, default=5)
-    parser.add_argument("--python", help="the kernel's interpreter (default: the notebook's kernelspec); "
-                                         "benchmarks/lock.py makes one with pandas, scikit-learn and matplotlib")
-    args = parser.parse_args()
-    global KERNEL
-    KERNEL = args.python
-    client = docker.from_env()
-    nonce = str(time.time_ns())
-    work = Path(tempfile.mkdtemp(prefix="containerize-bench-"))
-    nb = work / "ours" / args.notebook.name
-    nb.parent.mkdir()
-    shutil.copy(args.notebook, nb)
-    rows = []
-    try:
-        print("warming the host cache (wheels, resolutions)...", file=sys.stderr)
-        ours(nb, f"containerize-bench/warm:{nonce}", BASE)
-        ours(nb, f"containerize-bench/warm:{nonce}", BASE, add=(args.add,))
-        lock = pipeline.lock(*_analysed(nb), Settings())
-        base = fresh_base(client, nonce)
+def measure(client, source: Path, python: str | None, work: Path, nonce: str, args) -> Figures:
+    key = source.stem
+    figures = Figures(key)
+    nb = work / key / "ours" / source.name
+    nb.parent.mkdir(parents=True)
+    shutil.copy(source, nb)
+    ours = Ours(python)
+    tag = f"containerize-bench/{key}:{nonce}"
+    cache = work / key / "cache"
 
-        ctx = work / "hand"
-        ctx.mkdir()
-        shutil.copy(CA, ctx / "ca.crt")
-        shutil.copy(REPO / "jupyter_containerize" / "runner" / "run.py", ctx / "run.py")
-        (ctx / "requirements.txt").write_text("".join(f"{p.name}=={p.version}\n" for p in lock.packages))
-        (ctx / "Dockerfile").write_text(HAND_DOCKERFILE.format(base=base, notebook=nb.name))
-        shutil.copy(nb, ctx / nb.name)
+    environment = pipeline.kernel_environment(nb, python=python)
+    lock = pipeline.lock(pipeline.analyse(nb, environment, nb.parent), environment, Settings(cache_dir=cache))
+    figures.packages = len(lock.packages)
+    shutil.rmtree(cache)  # only the lock's pins were wanted: the cold build starts empty
 
-        print("first builds...", file=sys.stderr)
-        total, build_s, env_image = ours(nb, f"containerize-bench/ours:{nonce}", base)
-        hand_first = hand(ctx, f"containerize-bench/hand:{nonce}")
-        rows.append(("first build (warm host cache, new base image)", total, build_s, hand_first,
-                     f"{total / hand_first:.2f}x (target <= 0.3x)"))
-        # The same with a base image built on before (its prepared base is in the engine): the
-        # notebook image and the environment image removed, layers and all.
-        for name in (f"containerize-bench/ours:{nonce}", env_image):
-            subprocess.run(["docker", "rmi", name], check=True, capture_output=True)
-        total, build_s, _ = ours(nb, f"containerize-bench/ours:{nonce}", base)
-        rows.append(("first build (warm host cache, known base image)", total, build_s, hand_first,
-                     f"{total / hand_first:.2f}x (target <= 0.3x)"))
+    ctx = work / key / "hand"
+    ctx.mkdir()
+    shutil.copy(CA, ctx / "ca.crt")
+    shutil.copy(REPO / "jupyter_containerize" / "runner" / "run.py", ctx / "run.py")
+    (ctx / "requirements.txt").write_text("".join(f"{p.name}=={p.version}\n" for p in lock.packages))
+    shutil.copy(nb, ctx / nb.name)
 
-        print("one-cell edits...", file=sys.stderr)
-        ours_edit, ours_edit_build, hand_edit = [], [], []
-        for n in range(args.edits):
-            edit(nb, n)
-            shutil.copy(nb, ctx / nb.name)
-            t, b, _ = ours(nb, f"containerize-bench/ours:{nonce}", base)
-            ours_edit.append(t)
-            ours_edit_build.append(b)
-            hand_edit.append(hand(ctx, f"containerize-bench/hand:{nonce}"))
-        rows.append((f"rebuild after a one-cell edit (median of {args.edits})", statistics.median(ours_edit),
-                     statistics.median(ours_edit_build), statistics.median(hand_edit), "target <= 1 s"))
+    print(f"[{key}] cold builds...", file=sys.stderr)
+    cold_base = fresh_base(client, f"{nonce}-{key}-cold")
+    figures.cold, figures.cold_rss = ours.build(nb, tag, cold_base, cache, pip_cache=work / key / "pip-cache")
+    (ctx / "Dockerfile").write_text(HAND_DOCKERFILE.format(base=cold_base, notebook=nb.name))
+    figures.hand = hand(ctx, f"{tag}-hand")
 
-        print("adding one package...", file=sys.stderr)
-        total, build_s, _ = ours(nb, f"containerize-bench/ours:{nonce}", base, add=(args.add,))
+    print(f"[{key}] warm first build...", file=sys.stderr)
+    warm_base = fresh_base(client, f"{nonce}-{key}-warm")
+    figures.warm, _ = ours.build(nb, tag, warm_base, cache)
+
+    print(f"[{key}] one-cell edits...", file=sys.stderr)
+    for n in range(args.edits):
+        edit(nb, n)
+        figures.edits.append(ours.build(nb, tag, warm_base, cache)[0])
+        figures.edits_cpu.append(CPU[tuple(ours.argv_head)][-1])
+
+    figures.size = client.images.get(tag).attrs["Size"]
+    figures.hand_size = client.images.get(f"{tag}-hand").attrs["Size"]
+    figures.floor = client.images.get(BASE).attrs["Size"] + installed_size(tag)
+
+    if args.add:
+        print(f"[{key}] adding {args.add}...", file=sys.stderr)
+        figures.add, _ = ours.build(nb, tag, warm_base, cache, add=(args.add,))
         with (ctx / "requirements.txt").open("a") as handle:
             handle.write(args.add + "\n")
-        hand_add = hand(ctx, f"containerize-bench/hand:{nonce}")
-        rows.append((f"rebuild after adding {args.add}", total, build_s, hand_add, "target <= 10 s"))
+        figures.hand_add = hand(ctx, f"{tag}-hand")
 
-        ours_size = client.images.get(f"containerize-bench/ours:{nonce}").attrs["Size"]
-        hand_size = client.images.get(f"containerize-bench/hand:{nonce}").attrs["Size"]
-        base_size = client.images.get(base).attrs["Size"]
-        floor = base_size + installed_size(f"containerize-bench/ours:{nonce}")
+    if key == "sales-model":
+        print(f"[{key}] a build with a {DATA_MB} MB data file...", file=sys.stderr)
+        add_data_file(nb, DATA_MB)
+        figures.data_build, figures.data_rss = ours.build(nb, tag, warm_base, cache)
+    return figures
+
+
+def remove_images(client, nonce: str) -> None:
+    """This run's tags, and the prepared bases and environment images made on its bases
+    (found by walking up parents and environment-base labels); other images are left."""
+    ours = {i.id for i in client.images.list() if any(t.startswith("containerize-bench/") and nonce in t
+                                                       for t in i.tags)}
+
+    def descends(image_id: str) -> bool:
+        for _ in range(30):
+            if image_id in ours:
+                return True
+            try:
+                data = client.api.inspect_image(image_id)
+            except docker.errors.APIError:
+                return False
+            label = ((data.get("Config") or {}).get("Labels") or {}).get("io.jupyter.containerize.env-base")
+            image_id = data.get("Parent") or (label if label != image_id else "")
+            if not image_id:
+                return False
+        return False
+
+    names = [t for i in client.images.list() for t in i.tags
+             if (i.id in ours or (t.startswith("jupyter-containerize-env:") and descends(i.id)))]
+    if names:
+        subprocess.run(["docker", "rmi", *names], capture_output=True)
+
+
+def cli_help(runs: int = 20) -> tuple[float, float, float]:
+    """Median seconds of ``jupyter containerize --help`` (this interpreter's ``jupyter``, no
+    pyenv shim), its median CPU seconds, and the median through the ``jupyter`` first on PATH."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    medians, cpu = [], 0.0
+    for jupyter in (str(BIN / "jupyter"), shutil.which("jupyter") or str(BIN / "jupyter")):
+        argv = [jupyter, "containerize", "--help"]
+        times = [run_measured(argv, env, sync=False)[0] for _ in range(runs + 2)][2:]
+        medians.append(statistics.median(times))
+        cpu = cpu or statistics.median(CPU[tuple(argv[:3])][2:])
+    return medians[0], cpu, medians[1]
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a:.2f} / {b:.2f} s = {a / b:.2f}x" if b else f"{a:.2f} s"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sales-python", help="the sales-model kernel's interpreter (default: the venv "
+                                               "benchmarks/lock.py makes, with pandas, scikit-learn, matplotlib)")
+    parser.add_argument("--only", choices=["example", "sales-model"], help="measure one notebook")
+    parser.add_argument("--add", help="also measure adding one package (e.g. tabulate==0.9.0)")
+    parser.add_argument("--edits", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the images (default: removed at the end)")
+    args = parser.parse_args()
+    sales_python = args.sales_python
+    if not sales_python and args.only != "example":
+        sys.path.insert(0, str(REPO / "benchmarks"))
+        from lock import bench_kernel
+
+        sales_python = bench_kernel()
+    client = docker.from_env()
+    load_at_start = os.getloadavg()[0]
+    nonce = str(time.time_ns())
+    work = Path(tempfile.mkdtemp(prefix="containerize-bench-", dir=os.environ.get("BENCH_TMP")))
+    cases = [("example", REPO / "examples" / "sales-report.ipynb", None),
+             ("sales-model", REPO / "benchmarks" / "notebooks" / "sales-model.ipynb", sales_python)]
+    results = []
+    try:
+        for key, source, python in cases:
+            if args.only in (None, key):
+                results.append(measure(client, source, python, work, nonce, args))
+        help_own, help_cpu, help_path = cli_help()
         driver = client.info().get("Driver")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        for name in ("warm", "ours", "hand", "base"):  # keep the layers cached, drop the tags
-            subprocess.run(["docker", "rmi", "--no-prune", f"containerize-bench/{name}:{nonce}"], capture_output=True)
+        if not args.keep:
+            remove_images(client, nonce)
 
-    print(f"\nstorage driver: {driver}    notebook: {args.notebook.name}    packages locked: {len(lock.packages)}\n")
-    print(f"{'':50} {'ours (all)':>11} {'ours (build)':>13} {'hand-written':>13}  note")
-    for name, a, b, h, note in rows:
-        print(f"{name:50} {a:>10.2f}s {b:>12.2f}s {h:>12.2f}s  {note}")
-    print(f"{'image size (MB)':50} {ours_size / 1e6:>11.0f} {'':>13} {hand_size / 1e6:>13.0f}  "
-          f"floor {floor / 1e6:.0f} MB (base {base_size / 1e6:.0f} + env); ours/floor = {ours_size / floor:.2f} "
-          "(target <= 1.1)")
+    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    print(f"\nstorage driver: {driver}    machine: {os.cpu_count()} cores    commit: {commit}    "
+          f"load average at the start: {load_at_start:.2f}\n")
+    head = "| | " + " | ".join(f"{f.name} ({f.packages} pkgs): ours / hand-written" for f in results) + " | target |"
+    print(head)
+    print("|" + " --- |" * (len(results) + 2))
+
+    def row(label, cells, target):
+        print(f"| {label} | " + " | ".join(cells) + f" | {target} |")
+
+    row("cold host cache, new base id", [ratio(f.cold, f.hand) for f in results], "<= 0.7x")
+    row("warm host cache first build, new base id", [ratio(f.warm, f.hand) for f in results], "<= 0.3x")
+    row(f"`jupyter containerize build` after a one-cell edit, median of {args.edits}",
+        [f"{statistics.median(f.edits):.2f} s, CPU {statistics.median(f.edits_cpu):.2f} s (runs "
+         f"{', '.join(f'{t:.2f}' for t in f.edits)})" for f in results],
+        "<= 0.6 s")
+    if args.add:
+        row(f"rebuild after adding {args.add}", [ratio(f.add, f.hand_add) for f in results], "<= 10 s")
+    row("image size (MB): ours / hand-written (floor)",
+        [f"{f.size / 1e6:.0f} / {f.hand_size / 1e6:.0f} ({f.floor / 1e6:.0f}; {f.size / f.floor:.2f}x floor)"
+         for f in results], "<= 1.1x floor")
+    row("peak RSS of the cold build", [f"{f.cold_rss / 1e6:.0f} MB" for f in results], "report")
+    for f in results:
+        if f.data_build:
+            row(f"{f.name} with a {DATA_MB} MB data file: build, peak RSS",
+                [f"{f.data_build:.2f} s, {f.data_rss / 1e6:.0f} MB" if g is f else "" for g in results],
+                "context never whole in memory")
+    print(f"\n`jupyter containerize --help`, median of 20: {help_own:.3f} s, CPU {help_cpu:.3f} s ({BIN / 'jupyter'}); "
+          f"{help_path:.3f} s (`jupyter` first on PATH: {shutil.which('jupyter')}). Target <= 0.25 s.")
+    print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
-
-
-def _analysed(notebook: Path):
-    environment = pipeline.kernel_environment(notebook, python=KERNEL)
-    return pipeline.analyse(notebook, environment, notebook.parent), environment
 
 
 if __name__ == "__main__":

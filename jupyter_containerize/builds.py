@@ -34,7 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Optional
 
-from . import process
+from . import cachedir, process
 from .engine import ContainerEngine
 from .errors import BuildNotFound, Cancelled, Conflict, ContainerizeError, NotFound, RunNotFound
 from .models import BuildError, BuildEvent, BuildJob, BuildList, BuildRequest, BuildState, EventPage
@@ -258,7 +258,7 @@ class BuildManager:
         scratch = self._scratch(live.job.id)
         try:
             if self._running(live, live.start_message):
-                scratch.mkdir(parents=True, exist_ok=True)
+                cachedir.make_dirs(scratch)
                 with process.for_job(live.job.id, scratch):
                     live.work()
         finally:

@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Protocol
+from typing import Callable, Optional, Protocol
 
 from packaging.utils import canonicalize_name
 
@@ -24,11 +24,11 @@ from .analysis.notebook import read_notebook
 from .analysis.secrets import check_secrets
 from .engine import BuildProgress, ContainerEngine
 from .errors import Cancelled, EngineUnavailable, InvalidRequest, NotebookNotFound, VerifyFailed
-from .image.context import ContextSpec, context_tar, labels_for, write_context
+from .image.context import ContextSpec, context_stream, labels_for, write_context
 from .image.dockerfile import check_text
 from .image.envbuild import ensure_environment
 from .image.files import Layout, expand, layout
-from .image.installed import compiler_for
+from .image.installed import InstalledWheels, compiler_for
 from .image.installer import uv_binary
 from .image.provenance import git_provenance
 from .lock import Target, lock_digest, make_lock, render_lock
@@ -185,10 +185,13 @@ def image_files(notebook: Path, analysis: Analysis, root: Optional[Path]) -> Lay
 
 def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings: Settings,
                     directory: Path, *, python_version: str, root: Optional[Path] = None,
-                    cancelled: Optional[threading.Event] = None) -> PreparedContext:
+                    cancelled: Optional[threading.Event] = None,
+                    on_wheel: Optional[Callable[[Path], None]] = None) -> PreparedContext:
+    """The build context in ``directory``; ``on_wheel`` is told of each wheel as soon as it is
+    in the host cache (downloads run several at once)."""
     target = Target(the_lock.platform, python_version)
-    wheels = Wheelhouse(settings.cache_dir / "wheels").wheels_for(the_lock, target, timeout=settings.timeouts.pip,
-                                                                  cancelled=cancelled)
+    wheels = Wheelhouse(settings.cache_dir / "wheels", index_cache=settings.cache_dir).wheels_for(
+        the_lock, target, timeout=settings.timeouts.pip, cancelled=cancelled, on_ready=on_wheel)
     placed = image_files(notebook, analysis, root)
     digest = lock_digest(the_lock)
     content = read_notebook(notebook)
@@ -209,16 +212,28 @@ def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings
     return PreparedContext(spec, directory, digest)
 
 
+def installed_wheels(settings: Settings, environment: KernelEnvironment, cancelled: threading.Event,
+                     log: Optional[Callable[[str], None]] = None) -> InstalledWheels:
+    """The host's installed-wheel cache for the kernel's Python: compiled by the kernel's
+    interpreter (else one of its version, found when first needed), reusing the kernel's own
+    compiled copies of identical sources."""
+    minor = ".".join(environment.python_version.split(".")[:2])
+    site = Path(environment.prefix, "lib", f"python{minor}", "site-packages")
+    return InstalledWheels(settings.cache_dir / "installed", minor,
+                           lambda: compiler_for(minor, environment.executable, cancelled=cancelled),
+                           settings.timeouts.compile, cancelled, bytecode_from=(site,) if site.is_dir() else (),
+                           log=log)
+
+
 def _environment_image(engine: ContainerEngine, spec: ContextSpec, settings: Settings,
-                       environment: KernelEnvironment, reporter: Reporter, cancelled: threading.Event):
+                       installed: InstalledWheels, reporter: Reporter, cancelled: threading.Event):
     """The tag of the lock's environment image (made when missing), or None when the engine
     can't load images: the self-contained context (as ``export`` writes) is built instead."""
-    compiler = compiler_for(".".join(environment.python_version.split(".")[:2]), environment.executable,
-                            cancelled=cancelled)
     try:
-        return ensure_environment(engine, spec, cache_dir=settings.cache_dir, compiler=compiler,
+        return ensure_environment(engine, spec, cache_dir=settings.cache_dir, compiler=None,
                                   on_progress=lambda item: reporter.log(item.message), log=reporter.log,
-                                  cancelled=cancelled, compile_timeout=settings.timeouts.compile)
+                                  cancelled=cancelled, compile_timeout=settings.timeouts.compile,
+                                  installed=installed)
     except NotImplementedError as exc:  # PartialLoadRefused (Podman) too
         reporter.log(f"{exc}: the environment is installed inside the engine's build instead")
         return None
@@ -302,23 +317,28 @@ def build_image(
     reporter.log(f"Output: {output.name}, {output.reason}")
 
     reporter.phase("context", "Fetching wheels and writing the build context")
+    installed = installed_wheels(settings, environment, cancelled, reporter.log)
     with tempfile.TemporaryDirectory(prefix="containerize-context-", dir=scratch) as tmp:
-        prepared = [prepare_context(notebook, analysis, the_lock, settings, Path(tmp) / f"context-{i}",
-                                    python_version=environment.python_version, root=root, cancelled=cancelled)
-                    for i, the_lock in enumerate(locks)]
-        _check(cancelled)
-        if output.name != "engine":
-            from .oci.build import Target, build_on_host
+        try:  # the wheels install as they arrive, while the others download
+            prepared = [prepare_context(notebook, analysis, the_lock, settings, Path(tmp) / f"context-{i}",
+                                        python_version=environment.python_version, root=root, cancelled=cancelled,
+                                        on_wheel=installed.start)
+                        for i, the_lock in enumerate(locks)]
+            _check(cancelled)
+            if output.name != "engine":
+                from .oci.build import Target, build_on_host
 
-            target = Target(output.name, output.reason, tag, archive or Path(tmp) / "image.tar")
-            if output.name == "archive" and archive is None:
-                raise InvalidRequest("The archive output needs a file to write (-o FILE.tar)")
-            result = build_on_host(list(zip(platforms, (p.spec for p in prepared))), target, settings=settings,
-                                   reporter=reporter, cancelled=cancelled, engine=engine, verify=request.verify,
-                                   python_executable=environment.executable, created=request.created,
-                                   container_labels=container_labels)
-            return result.model_copy(update={"duration_s": round(time.monotonic() - started, 3)})
-        image_id, spec = _engine_image(engine, prepared[0], tag, settings, environment, reporter, cancelled, tmp)
+                target = Target(output.name, output.reason, tag, archive or Path(tmp) / "image.tar")
+                if output.name == "archive" and archive is None:
+                    raise InvalidRequest("The archive output needs a file to write (-o FILE.tar)")
+                result = build_on_host(list(zip(platforms, (p.spec for p in prepared))), target, settings=settings,
+                                       reporter=reporter, cancelled=cancelled, engine=engine, verify=request.verify,
+                                       installed=installed, created=request.created,
+                                       container_labels=container_labels)
+                return result.model_copy(update={"duration_s": round(time.monotonic() - started, 3)})
+            image_id, spec = _engine_image(engine, prepared[0], tag, settings, installed, reporter, cancelled, tmp)
+        finally:
+            installed.close()
     if request.verify:
         try:
             verify_image(engine, image_id, spec, tag, reporter=reporter, cancelled=cancelled,
@@ -335,7 +355,7 @@ def build_image(
 
 
 def _engine_image(engine: ContainerEngine, prepared: PreparedContext, tag: str, settings: Settings,
-                  environment: KernelEnvironment, reporter: Reporter, cancelled: threading.Event,
+                  installed: InstalledWheels, reporter: Reporter, cancelled: threading.Event,
                   tmp: str) -> tuple[str, ContextSpec]:
     """The notebook image built by the engine (untagged): the environment image, then the
     notebook image's Dockerfile on top."""
@@ -346,12 +366,11 @@ def _engine_image(engine: ContainerEngine, prepared: PreparedContext, tag: str, 
             reporter.log(item.message)
 
     reporter.phase("build", f"Building {tag} from {prepared.spec.base_image}")
-    env_tag = _environment_image(engine, prepared.spec, settings, environment, reporter, cancelled)
+    env_tag = _environment_image(engine, prepared.spec, settings, installed, reporter, cancelled)
     directory = prepared.directory if env_tag is None else write_context(
         dataclasses.replace(prepared.spec, env_image=env_tag), Path(tmp) / "notebook-image")
-    tar = context_tar(directory)
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    image_id = engine.build(tar, None, labels={"org.opencontainers.image.created": created},
+    image_id = engine.build(context_stream(directory), None, labels={"org.opencontainers.image.created": created},
                             on_progress=on_progress, cancelled=cancelled)
     return image_id, prepared.spec
 

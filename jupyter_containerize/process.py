@@ -48,6 +48,12 @@ def for_job(job_id: str, scratch: Optional[Path] = None) -> Iterator[None]:
         _current.job, _current.scratch = previous
 
 
+def current_job() -> tuple[Optional[str], Optional[Path]]:
+    """The build job (and its scratch folder) this thread runs commands for, to hand to
+    :func:`for_job` on a helper thread: its commands then carry the same mark."""
+    return getattr(_current, "job", None), getattr(_current, "scratch", None)
+
+
 def kill_job_processes(job_ids: Sequence[str], proc: Path = Path("/proc")) -> list[int]:
     """Kill (SIGKILL) every process whose environment marks it as run for one of ``job_ids``:
     the commands, and what they started, of builds whose server was killed. Returns their
@@ -157,3 +163,29 @@ def _kill(proc: subprocess.Popen) -> tuple[str, str]:
                 pipe.close()
         proc.wait()
         return "", ""
+
+
+def start(args: Sequence[str | os.PathLike]) -> subprocess.Popen:
+    """Start a long-lived helper (binary pipes on stdin and stdout, stderr discarded) in its
+    own session, marked with the current build job like :func:`run`'s commands. The caller
+    talks to it and ends it with :func:`stop`; raises ``OSError`` when it cannot start."""
+    if isinstance(args, (str, bytes)):
+        raise TypeError("start() takes an argument list, never a shell string")
+    env = dict(os.environ)
+    if getattr(_current, "job", None):
+        env[JOB_ENV] = _current.job
+    return subprocess.Popen([os.fspath(a) for a in args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, start_new_session=True, env=env)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Kill a helper from :func:`start` with its whole process group, and reap it."""
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    for pipe in (proc.stdin, proc.stdout):
+        with contextlib.suppress(OSError):
+            if pipe is not None:
+                pipe.close()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=_REAP_S)

@@ -24,9 +24,11 @@ from __future__ import annotations
 import enum
 import logging
 import re
-from typing import Any, TypeVar
+import sys
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel
+if TYPE_CHECKING:  # pydantic is imported by whoever makes models, not to redact text
+    from pydantic import BaseModel
 
 MASK = "***"
 
@@ -134,7 +136,7 @@ def _walk(value: Any) -> Any:
         return value
     if isinstance(value, str):
         return redact(value)
-    if isinstance(value, BaseModel):
+    if _is_model(value):
         return value.model_copy(update={name: _walk(getattr(value, name)) for name in type(value).model_fields})
     if isinstance(value, dict):
         return {_walk(k): _walk(v) for k, v in value.items()}
@@ -143,7 +145,12 @@ def _walk(value: Any) -> Any:
     return value
 
 
-M = TypeVar("M", bound=BaseModel)
+def _is_model(value: Any) -> bool:
+    pydantic = sys.modules.get("pydantic")  # no model exists before pydantic is imported
+    return pydantic is not None and isinstance(value, pydantic.BaseModel)
+
+
+M = TypeVar("M", bound="BaseModel")
 
 
 def redact_model(model: M) -> M:

@@ -197,8 +197,13 @@ def test_a_server_killed_in_any_phase_leaves_nothing_behind(phase, server, silen
         server.cache = tmp_path / "cold-cache"
         server.env["PIP_INDEX_URL"] = f"http://127.0.0.1:{silent.port}/simple"
         server.env.pop("PIP_EXTRA_INDEX_URL", None)
-    elif phase == "context":  # a cold cache: the context phase downloads the wheels
-        server.cache = tmp_path / "cold-cache"
+    elif phase == "context":  # a cold cache (wheels download and install: compilers run) and a git
+        server.cache = tmp_path / "cold-cache"  # that never answers the provenance question
+        hanging = tmp_path / "bin" / "git"
+        hanging.parent.mkdir()
+        hanging.write_text(f'#!/bin/sh\ncase "$2" in {server.root}*) sleep 300;; esac\nexec {shutil.which("git")} "$@"\n')
+        hanging.chmod(0o755)
+        server.env["PATH"] = f"{hanging.parent}:{os.environ['PATH']}"
     elif phase == "build":  # a large data file makes the build phase last
         cells = ["open('data/big.bin', 'rb').close()"]
         (server.root / "data").mkdir()

@@ -52,7 +52,10 @@ def code_cells(notebook: dict) -> list[tuple[int, str]]:
 # IPython -> Python
 
 
+@lru_cache(maxsize=None)
 def _ipython_transformer():
+    """IPython's transformer, imported at the first cell that is not plain Python (IPython
+    takes longer to import than a whole warm rebuild)."""
     try:
         from IPython.core.inputtransformer2 import TransformerManager
     except Exception:  # pragma: no cover - depends on the environment
@@ -60,13 +63,11 @@ def _ipython_transformer():
     return TransformerManager()
 
 
-_TRANSFORMER = _ipython_transformer()
-
-
 def to_python(source: str, use_ipython: bool = True) -> str:
-    if use_ipython and _TRANSFORMER is not None:
+    transformer = _ipython_transformer() if use_ipython else None
+    if transformer is not None:
         try:
-            return _TRANSFORMER.transform_cell(source)
+            return transformer.transform_cell(source)
         except Exception:  # IPython chokes on some inputs (e.g. bad tokens): fall back
             pass
     return fallback_transform(source)

@@ -301,15 +301,43 @@ def _python_names() -> set[str]:
     return {"python", f"python{major}", f"python{major}.{minor}"}
 
 
+def _spec_on_disk(kernel_name: str):
+    """The kernelspec ``kernel_name`` in the first kernels folder holding it, the folders
+    searched in jupyter_client's order; None when there is none (jupyter_client is asked).
+    Without a server, this spares importing jupyter_client, which imports IPython for the
+    ``python3`` kernel: longer than a whole warm rebuild."""
+    from types import SimpleNamespace
+
+    from jupyter_core.paths import jupyter_path
+
+    if not kernel_name or "/" in kernel_name or kernel_name.startswith("."):
+        return None
+    for folder in jupyter_path("kernels"):
+        path = os.path.join(folder, kernel_name.lower(), "kernel.json")
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        return SimpleNamespace(argv=data.get("argv"), language=data.get("language", ""), env=data.get("env"),
+                               resource_dir=os.path.dirname(path))
+    return None
+
+
 def interpreter_for_kernel(kernel_name: str, kernel_spec_manager=None) -> str:
     """The interpreter a kernelspec starts: its ``argv[0]`` resolved the way jupyter_client
     resolves it (a bare ``python`` is the server's own ``sys.executable``)."""
-    if kernel_spec_manager is None:
+    spec = _spec_on_disk(kernel_name) if kernel_spec_manager is None else None
+    if spec is None and kernel_spec_manager is None:
         from jupyter_client.kernelspec import KernelSpecManager
 
         kernel_spec_manager = KernelSpecManager()
     try:
-        spec = kernel_spec_manager.get_kernel_spec(kernel_name)
+        spec = spec or kernel_spec_manager.get_kernel_spec(kernel_name)
     except Exception as exc:  # jupyter_client raises NoSuchKernel (a KeyError)
         if kernel_name in ("python3", "python"):
             return sys.executable

@@ -7,7 +7,6 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from ..models import PackageEdits
 from ..redact import redact, redact_model
 from ..settings import DEFAULT_BASE_IMAGE_TEMPLATE, DEFAULT_TAG_TEMPLATE, RESOLUTION_TTL, Settings, Timeouts
 
@@ -98,7 +97,9 @@ def settings_from(args) -> Settings:
     return Settings(**kwargs, timeouts=dataclasses.replace(Timeouts(), **timeouts))
 
 
-def edits_from(args) -> PackageEdits:
+def edits_from(args):
+    from ..models import PackageEdits  # pydantic: imported by the commands that use it, not for --help
+
     return PackageEdits(add=args.add, remove=args.remove, optional={name: True for name in args.optional})
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import abc
-import io
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Sequence
+from typing import BinaryIO, Callable, Iterable, Optional, Sequence, Union
 
 
 @dataclass
@@ -70,14 +69,15 @@ class ContainerEngine(abc.ABC):
     @abc.abstractmethod
     def build(
         self,
-        context: io.BytesIO,
+        context: Union[Iterable[bytes], BinaryIO],
         tag: Optional[str],
         *,
         labels: dict[str, str],
         on_progress: Callable[[BuildProgress], None],
         cancelled: threading.Event,
     ) -> str:
-        """Build the tar ``context``, tag it (unless ``tag`` is None), return the image id."""
+        """Build the tar ``context`` (a file, or its bytes as they are made: a context is not held
+        in memory whole), tag it (unless ``tag`` is None), return the image id."""
 
     @abc.abstractmethod
     def inspect(self, image: str) -> ImageInfo:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import re
 import threading
 import time
@@ -166,7 +165,7 @@ class DockerEngine(ContainerEngine):
         with self._session(timeout=self.PING_TIMEOUT) as client:
             client.ping()
 
-    def build(self, context: io.BytesIO, tag: str, *, labels, on_progress: Callable[[BuildProgress], None],
+    def build(self, context, tag: str, *, labels, on_progress: Callable[[BuildProgress], None],
               cancelled: threading.Event) -> str:
         client = self._client()
         image_id, step, output = None, "", []

@@ -15,12 +15,13 @@ import tarfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from .._version import __version__
 from ..errors import ContainerizeError, NoSpace, NotebookNotFound
 from . import dockerfile
 from .files import copy_inside
+from .layer import tar_header
 
 LABEL_PREFIX = "io.jupyter.containerize"
 VENV = "/opt/venv"
@@ -37,6 +38,7 @@ RUNTIME_ENV = {
     "MPLBACKEND": "agg",
 }
 ENTRYPOINT = ["python", "/opt/containerize/run.py", "--output", "/out"]
+_BLOCK = 1 << 20
 
 
 def runtime_config() -> dict:
@@ -194,24 +196,43 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+def context_stream(directory: Path) -> Iterator[bytes]:
+    """A tar of ``directory`` with sorted entries and fixed owner, mode and time, made as it
+    is read (a megabyte at a time: data files of any size are never held in memory)."""
+    offset = 0
+    for path in sorted(directory.rglob("*")):
+        rel = path.relative_to(directory).as_posix()
+        if path.is_dir():
+            header = tar_header(rel, 0, 0o755, tarfile.DIRTYPE)
+            offset += len(header)
+            yield header
+            continue
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            header = tar_header(rel, size, 0o755 if rel.startswith("tools/") else 0o644)
+            yield header
+            left = size
+            while left:
+                block = handle.read(min(_BLOCK, left))
+                if not block:
+                    raise ContainerizeError(f"{rel} changed while it was sent to the engine")
+                left -= len(block)
+                yield block
+        padding = b"\0" * (-size % tarfile.BLOCKSIZE)
+        yield padding
+        offset += len(header) + size + len(padding)
+    end = b"\0" * (2 * tarfile.BLOCKSIZE)
+    offset += len(end)
+    yield end + b"\0" * (-offset % tarfile.RECORDSIZE)
+
+
 def context_tar(directory: Path) -> io.BytesIO:
-    """A tar of ``directory`` with sorted entries and fixed owner, mode and time."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for path in sorted(directory.rglob("*")):
-            rel = path.relative_to(directory).as_posix()
-            info = tarfile.TarInfo(rel)
-            info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
-            if path.is_dir():
-                info.type, info.mode = tarfile.DIRTYPE, 0o755
-                tar.addfile(info)
-            else:
-                info.size, info.mode = path.stat().st_size, 0o755 if rel.startswith("tools/") else 0o644
-                with path.open("rb") as handle:
-                    tar.addfile(info, handle)
-    buffer.seek(0)
-    return buffer
+    """:func:`context_stream` in memory (small contexts, tests)."""
+    return io.BytesIO(b"".join(context_stream(directory)))
 
 
 def context_digest(directory: Path) -> str:
-    return hashlib.sha256(context_tar(directory).getvalue()).hexdigest()
+    digest = hashlib.sha256()
+    for block in context_stream(directory):
+        digest.update(block)
+    return digest.hexdigest()

@@ -9,12 +9,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
 import threading
 from pathlib import Path
 from typing import Callable, Optional
 
+from .. import cachedir
 from ..engine.base import BuildProgress, ContainerEngine
 from ..errors import NotFound
 from ..settings import Timeouts
@@ -27,9 +28,12 @@ from .layer import LoadArchive, image_id, plan_layer
 def ensure_environment(engine: ContainerEngine, spec: ContextSpec, *, cache_dir: Path,
                        compiler: Optional[str], on_progress: Callable[[BuildProgress], None],
                        log: Callable[[str], None], cancelled: threading.Event,
-                       compile_timeout: Optional[float] = Timeouts.compile) -> str:
+                       compile_timeout: Optional[float] = Timeouts.compile,
+                       installed: Optional[InstalledWheels] = None) -> str:
     """The tag of the environment image of ``spec``'s wheels on its base, made when missing
-    (compiling the new packages may take ``compile_timeout`` seconds)."""
+    (compiling the new packages may take ``compile_timeout`` seconds). ``installed``: the
+    segment cache to use (one that began installing while the wheels downloaded), else one
+    in ``cache_dir`` compiling with ``compiler``."""
     base_id = _prepared_base(engine, spec, cache_dir, on_progress, cancelled)
     expected = envimage.env_tag(spec.lock_digest, base_id)
     packages = envimage.labels(spec.wheels, spec.lock_digest, base_id)[envimage.PACKAGES_LABEL]
@@ -51,8 +55,9 @@ def ensure_environment(engine: ContainerEngine, spec: ContextSpec, *, cache_dir:
     log(f"Installing {len(plan.wheels)} of {len(spec.wheels)} packages"
         + (f" on top of {plan.parent}" if plan.parent else ""))
     minor = ".".join(spec.python_version.split(".")[:2])
-    segments = InstalledWheels(cache_dir / "installed", minor, compiler, compile_timeout,
-                               cancelled).segments(plan.wheels)
+    if installed is None:
+        installed = InstalledWheels(cache_dir / "installed", minor, compiler, compile_timeout, cancelled)
+    segments = installed.segments(plan.wheels)
     layer = plan_layer([(segment, members_of(segment)) for segment in segments])
     configs = _ConfigCache(cache_dir / "image-configs")
     archive = LoadArchive(configs.get(engine, parent), layer, plan.tag,
@@ -82,8 +87,8 @@ def _prepared_base(engine: ContainerEngine, spec: ContextSpec, cache_dir: Path,
     base_id = engine.build(envimage.base_context(dockerfile), envimage.base_tag(dockerfile), labels={},
                            on_progress=on_progress, cancelled=cancelled)
     if memo is not None:
-        memo.parent.mkdir(parents=True, exist_ok=True)
-        memo.write_text(base_id)
+        with contextlib.suppress(OSError):  # a memo: without it, the next build asks the engine
+            cachedir.write_atomic(memo, base_id)
     return base_id
 
 
@@ -106,8 +111,5 @@ class _ConfigCache:
         return data
 
     def put(self, config: bytes) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        name = hashlib.sha256(config).hexdigest()
-        tmp = self.root / f".{name}.{os.getpid()}.{threading.get_ident()}.tmp"
-        tmp.write_bytes(config)
-        tmp.replace(self.root / f"{name}.json")
+        with contextlib.suppress(OSError):  # a memo: without it, the next build asks the engine
+            cachedir.write_atomic(self.root / f"{hashlib.sha256(config).hexdigest()}.json", config)

@@ -11,7 +11,6 @@ Rendering and planning are pure; ``envbuild.py`` does the I/O.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import tarfile
@@ -23,7 +22,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
 from .._version import __version__
-from ..lock.wheelhouse import file_sha256
+from ..lock.wheelhouse import known_sha256
 from . import dockerfile
 from .context import LABEL_PREFIX, UID, USER, VENV, WORKDIR, ContextSpec
 
@@ -47,13 +46,7 @@ def artifact(wheel: Path) -> str:
     """``name==version#sha256-prefix``: a package as installed, content included (a local
     package rebuilt with changes keeps its version but not its hash)."""
     name, version, *_ = parse_wheel_filename(wheel.name)
-    stat = wheel.stat()
-    return f"{pin(str(name), str(version))}#{_sha256(str(wheel), stat.st_size, stat.st_mtime_ns)[:16]}"
-
-
-@functools.lru_cache(maxsize=4096)
-def _sha256(path: str, size: int, mtime_ns: int) -> str:
-    return file_sha256(Path(path))
+    return f"{pin(str(name), str(version))}#{known_sha256(wheel)[:16]}"
 
 
 def env_tag(lock_digest: str, base_id: str) -> str:

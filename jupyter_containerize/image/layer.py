@@ -132,6 +132,38 @@ class LoadArchive:
         yield b"\0" * (2 * tarfile.BLOCKSIZE)
 
 
+def tar_header(name: str, size: int, mode: int, kind: bytes = tarfile.REGTYPE) -> bytes:
+    """The header of a member owned by root, time 0: the bytes ``tarfile`` writes in PAX
+    format (a long name in a pax record before the header), made directly for ASCII names
+    (tarfile's own code is several times slower, and a layer has tens of thousands)."""
+    full = name + "/" if kind == tarfile.DIRTYPE else name
+    if not full.isascii() or size >= 0o77777777777:
+        info = tarfile.TarInfo(name)
+        info.type, info.mode, info.size = kind, mode, size
+        info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+        return info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+    encoded = full.encode()
+    if len(encoded) <= 100:
+        return _ustar(encoded, size, mode, kind)
+    length = len(encoded) + len(b"path") + 3
+    digits = total = 0
+    while True:  # the record's length counts its own digits
+        total = length + len(str(digits))
+        if total == digits:
+            break
+        digits = total
+    record = b"%d path=%s\n" % (digits, encoded)
+    return (_ustar(b"././@PaxHeader", len(record), 0, tarfile.XHDTYPE) + record + _padding(len(record))
+            + _ustar(encoded[:100], size, mode, kind))
+
+
+def _ustar(name: bytes, size: int, mode: int, kind: bytes) -> bytes:
+    head = (name.ljust(100, b"\0") + b"%07o\0" % (mode & 0o7777) + b"0000000\0" * 2
+            + b"%011o\0" % size + b"00000000000\0")
+    tail = kind + b"\0" * 100 + b"ustar\x0000" + b"\0" * (64 + 16 + 167)
+    return head + b"%06o\0 " % (sum(head) + sum(tail) + 8 * 32) + tail
+
+
 def _header(name: str, size: int) -> bytes:
     info = tarfile.TarInfo(name)
     info.size, info.mode, info.mtime = size, 0o644, 0

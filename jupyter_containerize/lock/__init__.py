@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Optional
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from .. import cachedir
 from ..errors import Cancelled, InvalidRequest, LockError
 from ..models import Analysis, Lock, PackageEdits
 from ..settings import RESOLUTION_TTL, Timeouts
@@ -94,10 +94,7 @@ def _read_resolution(path: Path, ttl: float) -> Optional[list[pip.ResolvedArtifa
 
 def _write_resolution(path: Path, artifacts: list[pip.ResolvedArtifact], ttl: float) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps({"created": time.time(), "artifacts": [a.__dict__ for a in artifacts]}))
-        tmp.replace(path)
+        cachedir.write_atomic(path, json.dumps({"created": time.time(), "artifacts": [a.__dict__ for a in artifacts]}))
         now = time.time()
         for old in path.parent.glob("*.json"):  # expired entries are never read again
             if now - old.stat().st_mtime > ttl:

@@ -22,6 +22,7 @@ from typing import Optional
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
+from .. import cachedir
 from ..errors import Cancelled, LockError
 from ..redact import redact
 from ..settings import Timeouts
@@ -60,6 +61,12 @@ def _local_path(url: str) -> Optional[Path]:
     return path if path.exists() else None
 
 
+def _copy_atomic(source: Path, target: Path) -> None:
+    """``source`` copied to ``target`` in the (shared) cache: whole, or not there."""
+    with cachedir.temporary(target) as (fd, _), os.fdopen(os.dup(fd), "wb") as out, source.open("rb") as handle:
+        shutil.copyfileobj(handle, out, 1 << 20)
+
+
 class Builder:
     """Builds (once per source state) and places wheels in ``wheelhouse``. Each build may
     take ``timeout`` seconds and stops soon after ``cancelled`` is set."""
@@ -74,13 +81,16 @@ class Builder:
         folder = self.root / "built" / key
         found = sorted(folder.glob("*.whl")) if folder.is_dir() else []
         if not found:
-            if self.cancelled is not None and self.cancelled.is_set():
-                raise Cancelled(f"Building a wheel of {redact(source)}: cancelled")
-            with tempfile.TemporaryDirectory(prefix="containerize-wheel-") as tmp:
-                built = pip.build_wheel(source, Path(tmp), timeout=self.timeout, cancelled=self.cancelled)
-                folder.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(built, folder / built.name)
-            found = [folder / built.name]
+            with cachedir.locked(folder, self.cancelled):  # another server may be building it
+                found = sorted(folder.glob("*.whl")) if folder.is_dir() else []
+                if found:
+                    return found[0]
+                if self.cancelled is not None and self.cancelled.is_set():
+                    raise Cancelled(f"Building a wheel of {redact(source)}: cancelled")
+                with tempfile.TemporaryDirectory(prefix="containerize-wheel-") as tmp:
+                    built = pip.build_wheel(source, Path(tmp), timeout=self.timeout, cancelled=self.cancelled)
+                    _copy_atomic(built, folder / built.name)
+                found = [folder / built.name]
         return found[0]
 
     def _place(self, name: str, version: str, wheel: Path, target: Target, origin: str) -> Shipped:
@@ -93,13 +103,10 @@ class Builder:
         if not (target.accepts_wheel(wheel.name) or self._host_native(wheel.name, target)):
             raise LockError(f"{name}=={version} ({origin}) builds {wheel.name}, which does not install "
                             f"on {target.platform}; it needs a wheel built for that platform")
-        self.wheelhouse.mkdir(parents=True, exist_ok=True)
         placed = self.wheelhouse / wheel.name
         sha = file_sha256(wheel)
         if not placed.exists() or file_sha256(placed) != sha:
-            tmp = placed.with_suffix(f".{os.getpid()}.tmp")
-            shutil.copyfile(wheel, tmp)
-            tmp.replace(placed)
+            _copy_atomic(wheel, placed)
         return Shipped(placed, sha, origin)
 
     @staticmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from packaging import tags
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
@@ -13,6 +13,25 @@ from ..errors import InvalidRequest
 _MACHINES = {"amd64": "x86_64", "arm64": "aarch64"}
 # glibc versions from manylinux2014 (2.17) up to Debian 12's 2.36.
 _GLIBC_MINORS = range(17, 37)
+
+
+@lru_cache(maxsize=16)
+def _wheel_tags(machine: str, python_version: str, cp_tag: str) -> frozenset[tags.Tag]:
+    version = tuple(int(p) for p in python_version.split("."))
+    platforms = [f"manylinux_2_{m}_{machine}" for m in reversed(range(5, _GLIBC_MINORS.stop))]
+    platforms += [f"manylinux{n}_{machine}" for n in ("2014", "2010", "1")]
+    found = set(tags.cpython_tags(version, abis=[cp_tag, "abi3", "none"], platforms=platforms))
+    found.update(tags.compatible_tags(version, cp_tag, platforms))
+    return frozenset(found)
+
+
+@lru_cache(maxsize=65536)
+def _accepts(filename: str, machine: str, python_version: str, cp_tag: str) -> bool:
+    try:
+        wheel_tags = parse_wheel_filename(filename)[3]
+    except InvalidWheelFilename:
+        return False
+    return not wheel_tags.isdisjoint(_wheel_tags(machine, python_version, cp_tag))
 
 
 @dataclass(frozen=True)
@@ -63,14 +82,33 @@ class Target:
     def wheel_tags(self) -> frozenset[tags.Tag]:
         """The wheel tags pip accepts in the target (the same set ``pip_platform_args`` asks for,
         with the legacy manylinux1/2010 names pip derives from manylinux2014)."""
-        return _wheel_tags(self.python_version, self.machine)
+        return _wheel_tags(self.machine, self.python_version, self.cp_tag)
 
     def accepts_wheel(self, filename: str) -> bool:
+        return _accepts(filename, self.machine, self.python_version, self.cp_tag)
+
+    @cached_property
+    def _pip_order(self) -> dict[tags.Tag, int]:
+        """The wheel tags in the order pip prefers them when downloading with
+        :meth:`pip_platform_args` (its platforms in the given order, manylinux2014 with its
+        manylinux2010/1 aliases first)."""
+        version = tuple(int(p) for p in self.python_version.split("."))
+        platforms = [f"manylinux{n}_{self.machine}" for n in ("2014", "2010", "1")]
+        platforms += [f"manylinux_2_{minor}_{self.machine}" for minor in _GLIBC_MINORS]
+        ordered = [*tags.cpython_tags(version, abis=[self.cp_tag, "abi3", "none"], platforms=platforms),
+                   *tags.compatible_tags(version, self.cp_tag, platforms)]
+        rank: dict[tags.Tag, int] = {}
+        for tag in ordered:
+            rank.setdefault(tag, len(rank))
+        return rank
+
+    def preference(self, filename: str) -> int:
+        """Lower is better: which of several installable wheels pip would download."""
         try:
             wheel_tags = parse_wheel_filename(filename)[3]
         except InvalidWheelFilename:
-            return False
-        return not wheel_tags.isdisjoint(self.wheel_tags)
+            return len(self._pip_order)
+        return min((self._pip_order.get(t, len(self._pip_order)) for t in wheel_tags), default=len(self._pip_order))
 
     def pip_platform_args(self) -> list[str]:
         """Arguments that make pip resolve and download for the target, not the host."""
@@ -82,15 +120,3 @@ class Target:
             args += ["--platform", f"manylinux_2_{minor}_{self.machine}"]
         return args
 
-
-@lru_cache(maxsize=16)
-def _wheel_tags(python_version: str, machine: str) -> frozenset[tags.Tag]:
-    """Made once per process for a Python and a machine (thousands of wheel names are checked
-    against it in a lock; a Target is made afresh in many places)."""
-    version = tuple(int(p) for p in python_version.split("."))
-    cp_tag = "cp" + python_version.replace(".", "")
-    platforms = [f"manylinux_2_{m}_{machine}" for m in reversed(range(5, _GLIBC_MINORS.stop))]
-    platforms += [f"manylinux{n}_{machine}" for n in ("2014", "2010", "1")]
-    found = set(tags.cpython_tags(version, abis=[cp_tag, "abi3", "none"], platforms=platforms))
-    found.update(tags.compatible_tags(version, cp_tag, platforms))
-    return frozenset(found)

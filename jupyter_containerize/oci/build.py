@@ -19,7 +19,7 @@ from typing import Callable, Optional, Sequence
 from ..engine import ContainerEngine
 from ..errors import Cancelled, ContainerizeError, EngineUnavailable, PushFailed, VerifyFailed
 from ..image.context import ContextSpec
-from ..image.installed import InstalledWheels, compiler_for
+from ..image.installed import InstalledWheels
 from ..models import BuildResult
 from ..settings import Settings
 from .assemble import Image, assemble, source_date
@@ -47,8 +47,10 @@ def client_for(reference: Reference, settings: Settings, cancelled: Optional[thr
 
 def build_on_host(specs: Sequence[tuple[str, ContextSpec]], target: Target, *, settings: Settings, reporter,
                   cancelled: threading.Event, engine: Optional[ContainerEngine], verify: bool,
-                  python_executable: Optional[str], created: Optional[str] = None,
+                  installed: InstalledWheels, created: Optional[str] = None,
                   container_labels: Optional[dict] = None) -> BuildResult:
+    """The image of each ``(platform, spec)`` assembled here from the segments of ``installed``
+    (the host's installed-wheel cache for the image's Python), then pushed or written."""
     started = time.monotonic()
     blobs = BlobCache(settings.cache_dir / "blobs")
     platforms = [platform for platform, _ in specs]
@@ -57,7 +59,7 @@ def build_on_host(specs: Sequence[tuple[str, ContextSpec]], target: Target, *, s
     images: list[Image] = []
     for platform, spec in specs:
         images.append(_assemble_one(platform, spec, settings, blobs, reporter, cancelled, check,
-                                    python_executable, created))
+                                    installed, created))
     first_spec = specs[0][1]
     result = dict(tag=target.tag, image_id=images[0].config_digest, size=_image_size(images[0]),
                   output=target.output, output_reason=target.reason, platforms=platforms)
@@ -71,15 +73,14 @@ def build_on_host(specs: Sequence[tuple[str, ContextSpec]], target: Target, *, s
 
 
 def _assemble_one(platform: str, spec: ContextSpec, settings: Settings, blobs: BlobCache, reporter, cancelled,
-                  check, python_executable, created) -> Image:
+                  check, installed: InstalledWheels, created) -> Image:
     minor = ".".join(spec.python_version.split(".")[:2])
     if spec.system_packages:
         raise ContainerizeError(
             f"The notebook needs the system packages {', '.join(sorted(spec.system_packages))}, which only a "
             "container engine can install (apt-get runs in a container): build with an engine, or pick a base "
             "image that has them (--base)")
-    segments = InstalledWheels(settings.cache_dir / "installed", minor, compiler_for(minor, python_executable),
-                               timeout=settings.timeouts.compile, cancelled=cancelled).segments(spec.wheels)
+    segments = installed.segments(spec.wheels)
     reference = parse(spec.base_image)
     base = fetch_base(reference, platform, client_for(reference, settings, cancelled, reporter.log), blobs,
                       log=reporter.log)

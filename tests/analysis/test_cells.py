@@ -102,7 +102,7 @@ def test_whole_analysis_without_ipython(analyze, monkeypatch):
     """Without IPython importable, the fallback transform feeds the same analysis."""
     from jupyter_containerize.analysis import cells
 
-    monkeypatch.setattr(cells, "_TRANSFORMER", None)
+    monkeypatch.setattr(cells, "_ipython_transformer", lambda: None)
     cells._parsed.cache_clear()
     try:
         analysis = analyze(

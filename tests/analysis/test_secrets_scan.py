@@ -215,3 +215,15 @@ def test_the_analysis_json_lists_findings_without_values(tmp_path):
     path = _notebook(tmp_path / "nb.ipynb", [(f'AWS_ACCESS_KEY_ID = "{AWS_ID}"', [])])
     data = json.loads(_analyse(path).model_dump_json())
     assert data["secrets"] == [{"path": "nb.ipynb", "cell": 2, "output": False, "line": 1, "kind": "AWS Access Key"}]
+
+
+def test_lines_holding_digests_or_inline_images_are_skipped(tmp_path):
+    """A credential-looking assignment is a finding, and none when its value is a digest or
+    an inline image (the line filter the scan runs with)."""
+    blob = base64.b64encode(random.Random(1).randbytes(48)).decode()
+    digest = "9f" * 32
+    path = _notebook(tmp_path / "inline.ipynb", [
+        (f'api_token = "sha256:{digest}"\nsecret_logo = "data:image/png;base64,{blob}"', []),
+        (f'api_token = "{blob}"', []),
+    ])
+    assert {(f.cell, f.line) for f in _analyse(path).secrets} == {(3, 1)}
