@@ -109,7 +109,7 @@ def _write_resolution(path: Path, artifacts: list[pip.ResolvedArtifact], ttl: fl
 def _cached_resolve(specs: list[str], constraints: list[str], target: Target, cache_dir: Path | None,
                     index: PackageIndex, builder: Builder, run: _Run):
     key = hashlib.sha256(json.dumps([RESOLUTION_CACHE_VERSION, sorted(specs), sorted(constraints), target.platform,
-                                     target.python_version, run.config_key]).encode()).hexdigest()
+                                     target.pip_python_version, run.config_key]).encode()).hexdigest()
     path = cache_dir / "resolutions" / f"{key}.json" if cache_dir and run.ttl > 0 else None
     found = _read_resolution(path, run.ttl) if path else None
     if found is not None:
