@@ -34,7 +34,9 @@ RUNTIME_ENV = {
     "IPYTHONDIR": "/tmp/ipython",
     "JUPYTER_RUNTIME_DIR": "/tmp/jupyter-runtime",
     "MPLCONFIGDIR": "/tmp/matplotlib",
-    "MPLBACKEND": "agg",
+    # As ipykernel sets it in a notebook's kernel: plt.show() and a cell's last figure become
+    # image/png outputs of the executed notebook (with "agg" every chart silently disappears).
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
 }
 ENTRYPOINT = ["python", "/opt/containerize/run.py", "--output", "/out"]
 
