@@ -61,11 +61,16 @@ class Wheelhouse:
             found[f"sha256:{self._hash_of(path)}"] = path
         return found
 
+    def _for_target(self, target: Target) -> dict[str, Path]:
+        """The wheels here the target can install: a lock pins the files of every platform
+        (amd64 and arm64), and an arm64 build leaves its wheels in the same cache."""
+        return {h: path for h, path in self._by_hash().items() if target.accepts_wheel(path.name)}
+
     def wheels_for(self, lock: Lock, target: Target, *, timeout: Optional[float] = Timeouts.pip,
                    cancelled: Optional[threading.Event] = None) -> list[Path]:
         """The locked files, downloading those not yet here (hash-checked by pip, which
         may take ``timeout`` seconds and stops soon after ``cancelled`` is set)."""
-        found = self._by_hash()
+        found = self._for_target(target)
         missing = [p for p in lock.packages if not any(h in found for h in p.hashes)]
         if missing:
             with tempfile.TemporaryDirectory(prefix="containerize-fetch-") as tmp:
@@ -74,7 +79,7 @@ class Wheelhouse:
                     f"{p.name}=={p.version} " + " ".join(f"--hash={h}" for h in p.hashes) + "\n"
                     for p in missing))
                 pip.download(request, target, self.directory, timeout=timeout, cancelled=cancelled)
-            found = self._by_hash()
+            found = self._for_target(target)
         self._save_index()
         wheels = []
         for package in lock.packages:
