@@ -26,6 +26,7 @@ from .errors import Cancelled, NotebookNotFound, VerifyFailed
 from .image.context import ContextSpec, context_tar, labels_for, write_context
 from .image.dockerfile import check_text
 from .image.envbuild import ensure_environment
+from .image.fetch import Fetched, fetch_data
 from .image.files import Layout, expand, layout
 from .image.installed import compiler_for
 from .image.installer import uv_binary
@@ -140,7 +141,8 @@ def image_files(notebook: Path, analysis: Analysis, root: Optional[Path]) -> Lay
 
 def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings: Settings,
                     directory: Path, *, python_version: str, root: Optional[Path] = None,
-                    cancelled: Optional[threading.Event] = None) -> PreparedContext:
+                    cancelled: Optional[threading.Event] = None, fetched: Optional[Fetched] = None,
+                    ) -> PreparedContext:
     target = Target(the_lock.platform, python_version)
     wheels = Wheelhouse(settings.cache_dir / "wheels").wheels_for(the_lock, target, timeout=settings.timeouts.pip,
                                                                   cancelled=cancelled)
@@ -154,6 +156,7 @@ def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings
         system_packages=tuple(p.name for p in analysis.system_packages),
         sbom_json=render_sbom(the_lock, lock_digest=digest),
         uv=uv_binary(the_lock.platform),
+        fetched_urls=fetched.urls if fetched else (), nltk_data=fetched.nltk_data if fetched else None,
         **git_provenance(notebook, timeout=settings.timeouts.git, cancelled=cancelled),
     )
     write_context(spec, directory)
@@ -254,8 +257,14 @@ def build_image(
             reporter.log(item.message)
 
     with tempfile.TemporaryDirectory(prefix="containerize-context-", dir=scratch) as tmp:
+        fetched = None
+        if request.fetch_data:  # what the notebook downloads, into the image: it then runs offline
+            fetched = fetch_data(analysis, environment.executable, Path(tmp) / "fetched",
+                                 timeout=settings.timeouts.index, nltk_index=settings.nltk_index_url,
+                                 cancelled=cancelled, log=reporter.log)
         prepared = prepare_context(notebook, analysis, the_lock, settings, Path(tmp) / "context",
-                                   python_version=environment.python_version, root=root, cancelled=cancelled)
+                                   python_version=environment.python_version, root=root, cancelled=cancelled,
+                                   fetched=fetched)
         _check(cancelled)
         reporter.phase("build", f"Building {tag} from {prepared.spec.base_image}")
         env_tag = _environment_image(engine, prepared.spec, settings, environment, reporter, cancelled)

@@ -23,6 +23,7 @@ from .index import IndexCheck, default_index
 from .kernel import KernelEnvironment
 from .local import LocalModule, LocalResolver, relative
 from .mapping import Mapper
+from .network import network_uses, network_warnings
 from .requirements import Needs
 from .rules import Context, apply_rules
 from .rules import reason as rule_reason
@@ -354,7 +355,8 @@ class _Session(MagicNeeds):
         warnings = [refused_warning(name, self._boundary_name) for name in dict.fromkeys(self.refused)]
         data = find_data_files(strings, self.base, self.data_dirs, exclude, warnings, self.files_large,
                                root=self.boundary, root_name=self._boundary_name)
-        for text in warnings:
+        network = network_uses(self.units)
+        for text in warnings + network_warnings(network):
             self.needs.warn(text)
         return Analysis(
             notebook=self.path.name,
@@ -365,5 +367,6 @@ class _Session(MagicNeeds):
             local_modules=sorted(set(local_paths)),
             local_module_sizes=dict(sorted(local_sizes.items())),
             data_files=data,
+            network=network,
             warnings=self.needs.warnings,
         )
