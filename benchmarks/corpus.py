@@ -198,8 +198,16 @@ def venv_for(names: list[str], log) -> tuple[Path, list[str]]:
     python = str(venv / "bin" / "python")
     wanted = sorted(set(KERNEL_BASE) | set(names))
     failed = []
-    proc = subprocess.run(["uv", "pip", "install", "-q", "--python", python, *wanted], capture_output=True, text=True,
-                          timeout=1800)
+    for _attempt in range(6):  # drop what the index does not have (conda-only names...), then retry at once
+        proc = subprocess.run(["uv", "pip", "install", "-q", "--python", python, *wanted], capture_output=True,
+                              text=True, timeout=1800)
+        absent = set(re.findall(r"Because (\S+) was not found in the package registry", proc.stderr))
+        absent |= set(re.findall(r"Because there are no versions of (\S+) and", proc.stderr))
+        absent = {a.split("[")[0] for a in absent} & set(wanted)
+        if proc.returncode == 0 or not absent:
+            break
+        failed += sorted(absent)
+        wanted = [w for w in wanted if w not in absent]
     if proc.returncode != 0:  # one at a time: keep what installs
         log(f"  venv: all at once failed ({_last(proc.stderr)}); installing one by one")
         for name in wanted:
