@@ -95,6 +95,10 @@ class _Session(MagicNeeds):
             self.environ.update(unit.facts.environ)
         self.defined_magics = set().union(*(u.facts.defined_magics for u in self.units)) if self.units else set()
         self.resolver = LocalResolver(self._search_dirs(), self.written)
+        # The root (server root, CLI project folder) is not on the kernel's sys.path: a module
+        # there is the notebook's only when nothing installed in the kernel provides it (a
+        # library's own docs notebooks import the installed library, not its source tree).
+        self.root_resolver = LocalResolver([self.root] if self.root is not None else [])
         for unit in list(self.units):
             self._imports(unit)
         for label, unit in self.pending:
@@ -164,8 +168,6 @@ class _Session(MagicNeeds):
         for f in facts:
             for d in f.path_entries:
                 dirs.append((self.base / os.path.expanduser(d)).resolve())
-        if self.root is not None:
-            dirs.append(self.root)
         dirs = [d for d in dict.fromkeys(dirs) if lexically_within(d, self.boundary) and within(d, self.boundary)]
         self.data_dirs = [d for d in dirs if d != self.root] or [self.base]
         return dirs
@@ -250,7 +252,7 @@ class _Session(MagicNeeds):
     def _local(self, module: str) -> LocalModule | None:
         local = self.resolver.find(module)
         if local is None and not self.environment.is_stdlib(module) and not self.environment.module_providers(module):
-            local = self.resolver.find(module, namespace_ok=True)
+            local = self.resolver.find(module, namespace_ok=True) or self.root_resolver.find(module)
         if local is not None and local.path not in self.locals:
             self.locals[local.path] = local
             if local.path.exists() and within(local.path, self.boundary) is None:

@@ -118,3 +118,22 @@ def test_absolute_path_outside_is_not_included_nor_disclosed(analyze, tmp_path):
     analysis = analyze("open('/etc/hostname')\nopen('/etc/no-such-file')")
     assert not analysis.data_files
     assert not [w for w in analysis.warnings if "/etc" in w]  # whether it exists is not told
+
+
+def test_a_library_docs_notebook_imports_the_installed_library_not_its_source(tmp_path):
+    """In a library's repository (statsmodels, geopandas) the docs notebooks import the library
+    installed in the kernel: its source folder at the root is not on the kernel's sys.path, and
+    shipping it would break the image (uncompiled extensions) and scan it for secrets."""
+    from jupyter_containerize.analysis import analyze_notebook
+
+    from .conftest import dist, make_env, names, write_notebook
+
+    (tmp_path / "mylib").mkdir()
+    (tmp_path / "mylib" / "__init__.py").write_text("password = 'hunter2'\n")
+    (tmp_path / "helpers.py").write_text("")
+    nb = write_notebook(tmp_path / "docs" / "examples" / "tour.ipynb", "import mylib\nimport helpers")
+    installed = analyze_notebook(nb, make_env(dist("mylib", "2.0")), root=tmp_path, index=lambda n: None)
+    assert "mylib" in names(installed) and installed.local_modules == ["../../helpers.py"]
+    # not installed in the kernel: the folder at the root is still found, as before
+    source = analyze_notebook(nb, make_env(), root=tmp_path, index=lambda n: None)
+    assert sorted(source.local_modules) == ["../../helpers.py", "../../mylib"]
