@@ -198,7 +198,7 @@ def venv_for(names: list[str], log) -> tuple[Path, list[str]]:
     python = str(venv / "bin" / "python")
     wanted = sorted(set(KERNEL_BASE) | set(names))
     failed = []
-    for _attempt in range(6):  # drop what the index does not have (conda-only names...), then retry at once
+    for _attempt in range(40):  # drop what the index does not have (conda-only names...), then retry at once
         proc = subprocess.run(["uv", "pip", "install", "-q", "--python", python, *wanted], capture_output=True,
                               text=True, timeout=1800)
         absent = set(re.findall(r"Because (\S+) was not found in the package registry", proc.stderr))
