@@ -577,6 +577,8 @@ def main(argv=None) -> int:
     parser.add_argument("--redo-kernel", action="store_true")
     parser.add_argument("--redo-image", action="store_true")
     parser.add_argument("--table", action="store_true", help="print the table of the kept results only")
+    parser.add_argument("--kernel-results", type=Path, help="reuse the kernel runs kept in this results file")
+    parser.add_argument("--done-in", type=Path, help="only the notebooks this results file has (a before/after pair)")
     args = parser.parse_args(argv)
     args.core = args.core.resolve()
     manifest = json.loads(args.manifest.read_text())
@@ -584,6 +586,9 @@ def main(argv=None) -> int:
     digest = core_digest(args.core)
     if not args.table:
         entries = round_robin([e for e in manifest["notebooks"] if not args.only or any(o in e["id"] for o in args.only)])
+        if args.done_in:
+            done = load_results(args.done_in)["entries"]
+            entries = [e for e in entries if e["id"] in done]
         count = 0
         for entry in entries:
             ref = results["entries"].get(entry["id"])
@@ -593,6 +598,9 @@ def main(argv=None) -> int:
             if args.limit and count >= args.limit:
                 break
             count += 1
+            if args.kernel_results:
+                for key, value in load_results(args.kernel_results)["kernel"].items():
+                    results["kernel"].setdefault(key, value)
             print(f"[{count}] {entry['id']}", flush=True)
             started = time.monotonic()
             try:
