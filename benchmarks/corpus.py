@@ -458,6 +458,8 @@ def process(entry: dict, args, results: dict, digest: str, log) -> None:
     declared = [n for f in requirement_files(tree, notebook) for n in names_in(f)]
     analysed, problem = analysed_names(notebook, tree, base / "bin" / "python")
     analysed += imported_names(notebook, tree)  # also when our analysis fails: a bug of ours must not starve the kernel
+    if len(set(declared)) > 40:  # a whole distribution's dump (anaconda): only what the notebook uses
+        declared = [n for n in declared if n in set(analysed)]
     names = sorted({n for n in declared + analysed if not NOT_PYPI.match(n)})
     heavy = [n for n in names if HEAVY.match(n)]
     names = [n for n in names if n not in heavy]
