@@ -312,6 +312,10 @@ def build_and_run(notebook: Path, tree: Path, venv: Path, core: Path, out_dir: P
         return {"build": "failed", "cause": _cause(proc.stderr), "build_s": build_s,
                 "log_tail": proc.stderr.splitlines()[-15:]}
     built = json.loads(proc.stdout.strip().splitlines()[-1])
+    labels = subprocess.run(["docker", "image", "inspect", tag, "--format",
+                             '{{index .Config.Labels "io.jupyter.containerize.env-packages"}}'],
+                            capture_output=True, text=True).stdout.split()
+    packages = [label.split("#")[0] for label in labels if "==" in label]
     out_dir.mkdir(parents=True, exist_ok=True)
     out_dir.chmod(0o777)
     started = time.monotonic()
@@ -323,6 +327,7 @@ def build_and_run(notebook: Path, tree: Path, venv: Path, core: Path, out_dir: P
     except subprocess.TimeoutExpired:
         run_out, run_err, code = "", "the run took over its budget", -1
     return {"build": "ok", "build_s": build_s, "run_s": round(time.monotonic() - started, 1), "size": built["size"],
+            "packages": packages,
             "tag": tag, "exit": code, "run_tail": (run_out + run_err).splitlines()[-6:]}
 
 
@@ -505,8 +510,38 @@ def process(entry: dict, args, results: dict, digest: str, log) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+def _dist_sizes(venv: str) -> dict[str, int]:
+    """Installed bytes of each distribution of a kernel venv (from its RECORD files)."""
+    sizes = {}
+    for site in (CACHE / "venvs" / venv / "lib").glob("python*/site-packages"):
+        for record in site.glob("*.dist-info/RECORD"):
+            name = record.parent.name.rsplit("-", 1)[0].lower().replace("_", "-")
+            total = 0
+            for line in record.read_text(errors="replace").splitlines():
+                path = site / line.split(",")[0]
+                if path.is_file():
+                    total += path.stat().st_size
+            sizes[name] = total
+    return sizes
+
+
+def _floor(venv: str, packages: list[str], cache: dict) -> int | None:
+    """The least the image can weigh: the base image plus its locked packages as installed in
+    the kernel (sizes from the kernel venv)."""
+    if not packages:
+        return None
+    if "base" not in cache:
+        proc = subprocess.run(["docker", "image", "inspect", BASE_IMAGE, "--format", "{{.Size}}"],
+                              capture_output=True, text=True)
+        cache["base"] = int(proc.stdout.strip() or 0)
+    if venv not in cache:
+        cache[venv] = _dist_sizes(venv)
+    sizes = cache[venv]
+    return cache["base"] + sum(sizes.get(p.split("==")[0].lower().replace("_", "-"), 0) for p in packages)
+
+
 def table(manifest: dict, results: dict, digest: str) -> str:
-    rows = []
+    rows, floors, floor_cache = [], [], {}
     kernel_counts, image_counts, build_causes, diffs = Counter(), Counter(), Counter(), Counter()
     build_times, run_times, sizes, done = [], [], [], 0
     for entry in manifest["notebooks"]:
@@ -526,6 +561,9 @@ def table(manifest: dict, results: dict, digest: str) -> str:
         build_times.append(im["build_s"])
         run_times.append(im["run_s"])
         sizes.append(im["size"])
+        floor = _floor(k["venv"], im.get("packages", []), floor_cache)
+        if floor:
+            floors.append(im["size"] / floor)
         if im.get("same"):
             image_counts["matches the kernel"] += 1
         else:
@@ -547,6 +585,9 @@ def table(manifest: dict, results: dict, digest: str) -> str:
     if build_times:
         lines += ["", f"median build {statistics.median(build_times):.0f} s, median run {statistics.median(run_times):.0f} s,"
                       f" median image {statistics.median(sizes) / 1e6:.0f} MB"]
+        if floors:
+            lines.append(f"image size / floor (base image + its locked packages as installed in the kernel): median "
+                         f"{statistics.median(floors):.2f}, max {max(floors):.2f}")
     if rows:
         lines += ["", "per notebook (not matching):"] + [f"  {a}  [{b}] {c}" for a, b, c in rows]
     return "\n".join(lines)
