@@ -349,7 +349,9 @@ class _Session(MagicNeeds):
             if shipped.files:
                 local_paths.append(rel)
                 local_sizes[rel] = sum(f.size for f in shipped.files)
-        strings = [s for u in self.units for s, _ in u.facts.strings] + self.extra_strings
+        # paths the notebook names, and those its local modules name (they run from the
+        # notebook's folder too: numpy-100's generators.py reads source/headers.ktx)
+        strings = [s for u in [*self.units, *self.local_units] for s, _ in u.facts.strings] + self.extra_strings
         for unit in self.units:
             for magic in unit.facts.magics:
                 if magic.kind != "cell":

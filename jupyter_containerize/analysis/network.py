@@ -111,7 +111,7 @@ def network_warnings(uses: list[NetworkUse], limit: int = 8) -> list[str]:
         return []
     lines = []
     for use in uses[:limit]:
-        hint = " (can be fetched at build time: fetch data)" if use.fetchable else ""
+        hint = " (a build with --fetch-data takes it into the image)" if use.fetchable else ""
         lines.append(f"Needs network at run time: {describe(use)}{hint}")
     if len(uses) > limit:
         lines.append(f"Needs network at run time: {len(uses) - limit} more uses of the network")

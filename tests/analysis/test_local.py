@@ -137,3 +137,15 @@ def test_a_library_docs_notebook_imports_the_installed_library_not_its_source(tm
     # not installed in the kernel: the folder at the root is still found, as before
     source = analyze_notebook(nb, make_env(), root=tmp_path, index=lambda n: None)
     assert sorted(source.local_modules) == ["../../helpers.py", "../../mylib"]
+
+
+def test_data_files_a_local_module_reads_are_shipped(analyze, tmp_path):
+    """numpy-100: `%run initialise.py` imports generators.py, which reads source/headers.ktx at
+    import: the file goes into the image with the module (it ran from the notebook's folder)."""
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "headers.ktx").write_text("<h1\nquestions\n")
+    (tmp_path / "generators.py").write_text("import os\nHEADERS = open(os.path.join('source', 'headers.ktx')).read()\n")
+    (tmp_path / "initialise.py").write_text("import generators as ge\n")
+    analysis = analyze("%run initialise.py")
+    assert sorted(analysis.local_modules) == ["generators.py", "initialise.py"]
+    assert [d.path for d in analysis.data_files] == ["source/headers.ktx"]

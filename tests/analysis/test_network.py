@@ -33,7 +33,7 @@ def test_url_reads_downloads_and_loaders_are_listed(analyze):
     said = [w for w in analysis.warnings if w.startswith("Needs network at run time")]
     assert len(said) == len(found)
     assert any("cell 1 line 2: pandas.read_csv(https://example.org/data/sales.csv)" in w
-               and "fetched at build time" in w for w in said)
+               and "--fetch-data" in w for w in said)
 
 
 def test_a_notebook_without_network_says_nothing(analyze):
