@@ -23,7 +23,7 @@ from .index import IndexCheck, default_index
 from .kernel import KernelEnvironment
 from .local import LocalModule, LocalResolver, relative
 from .mapping import Mapper
-from .network import network_uses, network_warnings
+from .network import URL, network_uses, network_warnings, url_file_name
 from .requirements import Needs
 from .rules import Context, apply_rules
 from .rules import reason as rule_reason
@@ -356,10 +356,14 @@ class _Session(MagicNeeds):
             for magic in unit.facts.magics:
                 if magic.kind != "cell":
                     strings += [w.strip("'\"") for w in magic.args.split()]
+        # "download it unless it is here": a URL whose file name is beside the notebook is read
+        # from there in the kernel (AllenDowney's books: download(url) keeps basename(url))
+        strings += [url_file_name(s) for s in strings if URL.match(s)]
         warnings = [refused_warning(name, self._boundary_name) for name in dict.fromkeys(self.refused)]
         data = find_data_files(strings, self.base, self.data_dirs, exclude, warnings, self.files_large,
                                root=self.boundary, root_name=self._boundary_name)
-        network = network_uses(self.units)
+        present = {d.path for d in data}  # a URL whose file is here is not fetched (see above)
+        network = [u for u in network_uses(self.units) if not (u.url and url_file_name(u.url) in present)]
         for text in warnings + network_warnings(network):
             self.needs.warn(text)
         return Analysis(

@@ -7,8 +7,10 @@ at build time into the image (see :mod:`..image.fetch`)."""
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
+import urllib.parse
 
 from ..models import NetworkUse
 from .facts import Unit
@@ -96,6 +98,12 @@ def _from_shell(command: str, cell: int, line: int) -> list[NetworkUse]:
     urls = [w for w in words[1:] if URL.match(w)]
     return [NetworkUse(cell=cell, line=line, call=f"!{words[0]}", kind="shell", url=u) for u in urls] or \
         [NetworkUse(cell=cell, line=line, call=f"!{words[0]}", kind="shell")]
+
+
+def url_file_name(url: str) -> str:
+    """The last segment of a URL's path ("" for none): where "download unless present" code
+    keeps the file."""
+    return posixpath.basename(urllib.parse.urlsplit(url).path)
 
 
 def describe(use: NetworkUse) -> str:

@@ -149,3 +149,17 @@ def test_data_files_a_local_module_reads_are_shipped(analyze, tmp_path):
     analysis = analyze("%run initialise.py")
     assert sorted(analysis.local_modules) == ["generators.py", "initialise.py"]
     assert [d.path for d in analysis.data_files] == ["source/headers.ktx"]
+
+
+def test_a_file_downloaded_only_when_missing_is_shipped_when_present(analyze, tmp_path):
+    """ThinkStats2: download(url) fetches basename(url) unless it exists; in the repository it
+    does, so the kernel never downloads: the image gets the file, not a network call."""
+    (tmp_path / "2002FemPreg.dct").write_text("dictionary {}\n")
+    analysis = analyze(
+        "from os.path import basename, exists\n"
+        "def download(url):\n    filename = basename(url)\n    if not exists(filename):\n"
+        "        from urllib.request import urlretrieve\n        urlretrieve(url, filename)\n",
+        'download("https://github.com/AllenDowney/ThinkStats2/raw/master/code/2002FemPreg.dct")\n'
+        'download("https://github.com/AllenDowney/ThinkStats2/raw/master/code/absent.csv")')
+    assert [d.path for d in analysis.data_files] == ["2002FemPreg.dct"]
+    assert [u.url.rsplit("/", 1)[1] for u in analysis.network] == ["absent.csv"]  # only that one needs the network
