@@ -515,7 +515,7 @@ def _dist_sizes(venv: str) -> dict[str, int]:
     sizes = {}
     for site in (CACHE / "venvs" / venv / "lib").glob("python*/site-packages"):
         for record in site.glob("*.dist-info/RECORD"):
-            name = record.parent.name.rsplit("-", 1)[0].lower().replace("_", "-")
+            name = record.parent.name.removesuffix(".dist-info").rsplit("-", 1)[0].lower().replace("_", "-")
             total = 0
             for line in record.read_text(errors="replace").splitlines():
                 path = site / line.split(",")[0]
