@@ -540,13 +540,13 @@ def _floor(venv: str, packages: list[str], cache: dict) -> int | None:
     return cache["base"] + sum(sizes.get(p.split("==")[0].lower().replace("_", "-"), 0) for p in packages)
 
 
-def table(manifest: dict, results: dict, digest: str) -> str:
+def table(manifest: dict, results: dict, digest: str, only: set | None = None) -> str:
     rows, floors, floor_cache = [], [], {}
     kernel_counts, image_counts, build_causes, diffs = Counter(), Counter(), Counter(), Counter()
     build_times, run_times, sizes, done = [], [], [], 0
     for entry in manifest["notebooks"]:
         ref = results["entries"].get(entry["id"])
-        if not ref or ref.get("core") != digest:
+        if not ref or ref.get("core") != digest or (only is not None and entry["id"] not in only):
             continue
         k, im = results["kernel"].get(ref["kernel"]), results["image"].get(ref["image"])
         if not k or not im:
@@ -652,7 +652,11 @@ def main(argv=None) -> int:
                 print(f"  harness error: {type(exc).__name__}: {exc}", flush=True)
             print(f"  ({time.monotonic() - started:.0f} s)", flush=True)
             save_results(args.results, results)
-    print(table(manifest, results, digest))
+    only = None
+    if args.done_in:  # the table of the notebooks both files hold with their own core
+        other = load_results(args.done_in)["entries"]
+        only = {e for e, ref in results["entries"].items() if ref.get("core") == digest} & set(other)
+    print(table(manifest, results, digest, only))
     return 0
 
 
