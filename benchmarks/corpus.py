@@ -655,7 +655,9 @@ def main(argv=None) -> int:
     only = None
     if args.done_in:  # the table of the notebooks both files hold with their own core
         other = load_results(args.done_in)["entries"]
-        only = {e for e, ref in results["entries"].items() if ref.get("core") == digest} & set(other)
+        current = core_digest(REPO)  # the other file's notebooks done with this checkout, when it has some
+        other = {e for e, ref in other.items() if ref.get("core") == current} or set(other)
+        only = {e for e, ref in results["entries"].items() if ref.get("core") == digest} & other
     print(table(manifest, results, digest, only))
     return 0
 
