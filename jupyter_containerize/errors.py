@@ -125,3 +125,9 @@ class RunFailed(ContainerizeError):
 class VerifyFailed(ContainerizeError):
     status = 422
     reason = "The image does not run the notebook"
+
+
+class DataFetchFailed(ContainerizeError):
+    """A URL or nltk package asked to be fetched at build time could not be fetched."""
+
+    status = 502

@@ -71,6 +71,22 @@ class DataFile(Model):
     large: bool = False
 
 
+class NetworkUse(Model):
+    """Something the notebook fetches from the network when it runs (the image may have none)."""
+
+    cell: int = Field(description="1-based among all the notebook's cells")
+    line: int = Field(description="Line within the cell")
+    call: str = Field(description="What fetches: 'pandas.read_csv', 'nltk.download', '!wget'...")
+    kind: Literal["url", "download", "dataset", "nltk", "shell"] = Field(
+        description="url: a read of a literal URL; download: an HTTP client with a URL known only at run time; "
+        "dataset: a loader that downloads (sklearn.datasets.fetch_*, seaborn.load_dataset...); nltk: "
+        "nltk.download(...) data; shell: !wget/!curl")
+    url: Optional[str] = Field(default=None, description="The URL, when it is written in the code")
+    resource: Optional[str] = Field(default=None, description="What a loader fetches (a dataset or nltk package)")
+    fetchable: bool = Field(default=False, description="It can be fetched at build time into the image "
+                            "(a build with fetch_data), so the image runs without the network")
+
+
 class SecretFinding(Model):
     """A possible credential in what the image ships (never its value nor its line's text)."""
 
@@ -93,6 +109,10 @@ class Analysis(Model):
         description="Bytes copied into the image for each local module (a package: all its files)",
     )
     data_files: list[DataFile] = Field(default_factory=list)
+    network: list[NetworkUse] = Field(
+        default_factory=list,
+        description="What the notebook needs the network for at run time (URL reads, downloads, dataset loaders)",
+    )
     warnings: list[str] = Field(default_factory=list)
     secrets: list[SecretFinding] = Field(
         default_factory=list,
@@ -228,6 +248,11 @@ class BuildRequest(Model):
     allow_secrets: bool = Field(
         default=False,
         description="Build even when the analysis finds possible credentials in what the image ships",
+    )
+    fetch_data: bool = Field(
+        default=False,
+        description="Fetch what the notebook downloads from URLs written in its code (and its nltk data) at "
+        "build time into the image, which then serves them without the network",
     )
 
     @field_validator("base_image")

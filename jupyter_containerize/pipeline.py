@@ -27,6 +27,7 @@ from .errors import Cancelled, EngineUnavailable, InvalidRequest, NotebookNotFou
 from .image.context import ContextSpec, context_stream, labels_for, write_context
 from .image.dockerfile import check_text
 from .image.envbuild import ensure_environment
+from .image.fetch import Fetched, fetch_data
 from .image.files import Layout, expand, layout
 from .image.installed import InstalledWheels, compiler_for
 from .image.installer import uv_binary
@@ -186,9 +187,11 @@ def image_files(notebook: Path, analysis: Analysis, root: Optional[Path]) -> Lay
 def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings: Settings,
                     directory: Path, *, python_version: str, root: Optional[Path] = None,
                     cancelled: Optional[threading.Event] = None,
-                    on_wheel: Optional[Callable[[Path], None]] = None) -> PreparedContext:
+                    on_wheel: Optional[Callable[[Path], None]] = None,
+                    fetched: Optional[Fetched] = None) -> PreparedContext:
     """The build context in ``directory``; ``on_wheel`` is told of each wheel as soon as it is
-    in the host cache (downloads run several at once)."""
+    in the host cache (downloads run several at once); ``fetched``: what the notebook downloads,
+    fetched at build time to ship in the image."""
     target = Target(the_lock.platform, python_version)
     wheels = Wheelhouse(settings.cache_dir / "wheels", index_cache=settings.cache_dir).wheels_for(
         the_lock, target, timeout=settings.timeouts.pip, cancelled=cancelled, on_ready=on_wheel)
@@ -206,6 +209,7 @@ def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings
         uv=uv_binary(the_lock.platform),
         notebook_digest=code_digest(content),
         notebook_cells=tuple(cells) if len(cells) <= MAX_LABELLED_CELLS else (),
+        fetched_urls=fetched.urls if fetched else (), nltk_data=fetched.nltk_data if fetched else None,
         **git_provenance(notebook, timeout=settings.timeouts.git, cancelled=cancelled),
     )
     write_context(spec, directory)
@@ -319,10 +323,15 @@ def build_image(
     reporter.phase("context", "Fetching wheels and writing the build context")
     installed = installed_wheels(settings, environment, cancelled, reporter.log)
     with tempfile.TemporaryDirectory(prefix="containerize-context-", dir=scratch) as tmp:
+        fetched = None
+        if request.fetch_data:  # what the notebook downloads, into the image: it then runs offline
+            fetched = fetch_data(analysis, environment.executable, Path(tmp) / "fetched",
+                                 timeout=settings.timeouts.index, nltk_index=settings.nltk_index_url,
+                                 cancelled=cancelled, log=reporter.log)
         try:  # the wheels install as they arrive, while the others download
             prepared = [prepare_context(notebook, analysis, the_lock, settings, Path(tmp) / f"context-{i}",
                                         python_version=environment.python_version, root=root, cancelled=cancelled,
-                                        on_wheel=installed.start)
+                                        on_wheel=installed.start, fetched=fetched)
                         for i, the_lock in enumerate(locks)]
             _check(cancelled)
             if output.name != "engine":

@@ -41,6 +41,8 @@ class Settings:
     timeouts: Timeouts = field(default_factory=Timeouts)
     resolution_ttl: float = RESOLUTION_TTL  # 0: resolutions are not cached
     insecure_registries: tuple[str, ...] = ()  # spoken to over plain HTTP (loopback ones always are)
+    # where a build with fetch_data gets nltk data ("" : nltk's own index)
+    nltk_index_url: str = field(default_factory=lambda: os.environ.get("CONTAINERIZE_NLTK_INDEX_URL", ""))
 
     def base_image_for(self, python_version: str) -> str:
         if self.base_image:

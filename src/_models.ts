@@ -30,6 +30,10 @@ export interface Analysis {
     [k: string]: number;
   };
   local_modules?: string[];
+  /**
+   * What the notebook needs the network for at run time (URL reads, downloads, dataset loaders)
+   */
+  network?: NetworkUse[];
   notebook: string;
   python: PythonInfo;
   requirements?: Requirement[];
@@ -68,6 +72,41 @@ export interface ImportRecord {
   module: string;
   optional?: boolean;
   source?: ('kernel' | 'alias' | 'magic' | 'implied' | 'guess') | null;
+}
+/**
+ * Something the notebook fetches from the network when it runs (the image may have none).
+ *
+ * Model `NetworkUse` of jupyter_containerize/models.py.
+ */
+export interface NetworkUse {
+  /**
+   * What fetches: 'pandas.read_csv', 'nltk.download', '!wget'...
+   */
+  call: string;
+  /**
+   * 1-based among all the notebook's cells
+   */
+  cell: number;
+  /**
+   * It can be fetched at build time into the image (a build with fetch_data), so the image runs without the network
+   */
+  fetchable?: boolean;
+  /**
+   * url: a read of a literal URL; download: an HTTP client with a URL known only at run time; dataset: a loader that downloads (sklearn.datasets.fetch_*, seaborn.load_dataset...); nltk: nltk.download(...) data; shell: !wget/!curl
+   */
+  kind: 'url' | 'download' | 'dataset' | 'nltk' | 'shell';
+  /**
+   * Line within the cell
+   */
+  line: number;
+  /**
+   * What a loader fetches (a dataset or nltk package)
+   */
+  resource?: string | null;
+  /**
+   * The URL, when it is written in the code
+   */
+  url?: string | null;
 }
 /**
  * Model `PythonInfo` of jupyter_containerize/models.py.
@@ -206,6 +245,10 @@ export interface BuildRequest {
    * @maxItems 10000
    */
   exclude_files?: string[];
+  /**
+   * Fetch what the notebook downloads from URLs written in its code (and its nltk data) at build time into the image, which then serves them without the network
+   */
+  fetch_data?: boolean;
   /**
    * Kernel name overriding the notebook's
    */

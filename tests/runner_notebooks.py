@@ -10,8 +10,10 @@ import nbformat
 CELLS = [
     ("fail = False\nsleep = 0\nlabel = 'default'\nitems = []", ["parameters"]),
     ("import os, time\nprint(f'LABEL={label!r} TYPES={type(sleep).__name__},{type(items).__name__}')", []),
-    ("try:\n    open(os.path.expanduser('~/probe'), 'w')\n    print('ROOTFS=writable')\n"
-     "except OSError:\n    print('ROOTFS=read-only')", []),
+    ("try:\n    open('/opt/probe', 'w')\n    print('ROOTFS=writable')\n"
+     "except OSError:\n    print('ROOTFS=read-only')\n"
+     "open('written-here.txt', 'w').write('x')\nprint('WORKDIR=writable')\n"
+     "print('HOME=' + ('writable' if os.access(os.path.expanduser('~'), os.W_OK) else 'read-only'))", []),
     ("if fail:\n    raise ValueError('asked to fail')", []),
     ("time.sleep(sleep)\nprint('SLEPT')", []),
     ("print('DONE')", []),

@@ -143,7 +143,7 @@ def test_child_config_adds_the_layer_labels_and_runtime():
     data = json.loads(config)
     env = dict(item.split("=", 1) for item in data["config"]["Env"])
     assert env["PATH"] == "/opt/venv/bin:/usr/local/bin:/usr/bin" and env["LANG"] == "C.UTF-8"
-    assert env["MPLBACKEND"] == "agg" and data["config"]["User"] == "1000"
+    assert env["MPLBACKEND"] == "module://matplotlib_inline.backend_inline" and data["config"]["User"] == "1000"
     assert data["config"]["Labels"] == {"from": "base", "mine": "1"}
     assert data["rootfs"]["diff_ids"] == ["sha256:" + "a" * 64, "sha256:" + "b" * 64]
     assert [h["created_by"] for h in data["history"]] == ["base", "packages"]

@@ -94,3 +94,24 @@ def test_lock_names_a_package_that_does_not_exist(tmp_path, six_kernel, cache_di
     with pytest.raises(LockError, match="no-such-package-containerize-test"):
         pipeline.lock(pipeline.analyse(notebook, env), env, Settings(cache_dir=cache_dir),
                       edits=PackageEdits(add=["no-such-package-containerize-test==1.0"]))
+
+
+@pytest.mark.network
+def test_a_guess_nothing_installs_is_left_out_with_a_warning(tmp_path, six_kernel, cache_dir):
+    """A name guessed from an import the kernel lacks (the notebook fails at that import in its
+    kernel too), with no file the target can install: the lock goes on without it and says so,
+    where it failed the build (ThinkBayes2's `import thinkbayes2`). A name the user or the
+    kernel asks for still fails the lock (test above)."""
+    from jupyter_containerize.models import Requirement
+
+    notebook = write_notebook(tmp_path / "nb.ipynb", "import six")
+    env = pipeline.kernel_environment(notebook, python=str(six_kernel))
+    analysis = pipeline.analyse(notebook, env)
+    guess = Requirement(name="no-such-package-containerize-guess", source="guess",
+                        reasons=["import no_such_package_containerize_guess (cell 1)"])
+    analysis = analysis.model_copy(update={"requirements": [*analysis.requirements, guess]})
+    lock = pipeline.lock(analysis, env, Settings(cache_dir=cache_dir))
+    names = {p.name for p in lock.packages}
+    assert "six" in names and "no-such-package-containerize-guess" not in names
+    assert any(w.startswith("no-such-package-containerize-guess left out: guessed from an import")
+               for w in lock.warnings)

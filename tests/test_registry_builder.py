@@ -168,6 +168,40 @@ def test_the_archive_is_read_by_docker_podman_and_skopeo(registry, base, tmp_pat
     subprocess.run(["podman", "rmi", "-f", f"docker.io/{tag}"], capture_output=True)
 
 
+def test_data_fetched_at_build_time_is_in_the_assembled_image(registry, base, tmp_path, cache_dir, engine):  # noqa: F811
+    """``--fetch-data`` without an engine: the URL the notebook reads is fetched into the
+    assembled image (its offline server loaded by a .pth), so the loaded image runs without
+    the network (the host's 127.0.0.1 is out of the container's reach, and stopped)."""
+    from .test_fetch_data import Site
+
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "sales.csv").write_text("region,amount\nNorth,3\n")
+    site = Site(tmp_path / "www")
+    try:
+        notebook = write_notebook(tmp_path / "fetch" / "fetch.ipynb",
+                                  f"import urllib.request\ntext = urllib.request.urlopen('{site.url}/sales.csv')"
+                                  ".read().decode()\nprint('GOT', text.splitlines()[1])")
+        archive, tag = tmp_path / "fetch.tar", "containerize-test/fetched-archive:1"
+        proc, result = cli(str(notebook), "--base", base, "--tag", tag, "--output", "archive", "-o", str(archive),
+                           "--fetch-data", registry=registry, cache=cache_dir)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert f"fetched {site.url}/sales.csv" in proc.stderr
+    finally:
+        site.stop()
+    loaded = subprocess.run(["docker", "load", "-i", str(archive)], capture_output=True, text=True)
+    assert loaded.returncode == 0, loaded.stderr
+    try:
+        out = tmp_path / "out"
+        out.mkdir()
+        out.chmod(0o777)
+        ran = subprocess.run(["docker", "run", "--rm", "--network", "none", "-v", f"{out}:/out", tag],
+                             capture_output=True, text=True, timeout=300)
+        assert ran.returncode == 0, ran.stderr[-3000:]
+        assert "GOT North,3" in (out / "fetch.ipynb").read_text()
+    finally:
+        subprocess.run(["docker", "rmi", tag], capture_output=True)
+
+
 # -- a base image without a shell ---------------------------------------------------------------
 
 def test_a_base_without_a_shell_or_useradd_builds_and_runs(registry, base, tmp_path, cache_dir, engine):  # noqa: F811

@@ -59,6 +59,8 @@ def test_root_filesystem_is_read_only_and_parameters_typed(jobs_image, engine, t
     assert status == 0, lines
     text = outputs(tmp_path / "o" / "jobs.ipynb")
     assert "ROOTFS=read-only" in text and "LABEL='x' TYPES=float,list" in text
+    # the root stays read-only, but the notebook writes beside its files and in its home, as in its kernel
+    assert "WORKDIR=writable" in text and "HOME=writable" in text
     assert not any("without encryption" in line for line in lines)
 
 

@@ -117,3 +117,22 @@ def test_unwritable_output_is_a_clear_error(jobs, tmp_path):
     blocker.write_text("")
     proc = _run(jobs, blocker / "out")
     assert proc.returncode == 2 and "cannot write to" in proc.stderr
+
+
+def test_figures_are_outputs_under_the_image_environment(tmp_path):
+    """The image's environment (RUNTIME_ENV) keeps matplotlib's inline backend: plt.show() and a
+    figure left at the end of a cell are image/png outputs, as in the kernel."""
+    from jupyter_containerize.image.context import RUNTIME_ENV
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.show()"),
+                nbformat.v4.new_code_cell("fig, ax = plt.subplots()\nax.bar(['a', 'b'], [1, 2])")]
+    nbformat.write(nb, tmp_path / "chart.ipynb")
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path),
+           "MPLCONFIGDIR": str(tmp_path / "mpl"), "MPLBACKEND": RUNTIME_ENV["MPLBACKEND"]}
+    proc = _run(tmp_path / "chart.ipynb", tmp_path / "out", env=env)
+    assert proc.returncode == 0, proc.stderr
+    done = nbformat.read(tmp_path / "out" / "chart.ipynb", as_version=4)
+    for cell in done.cells:
+        assert any("image/png" in o.get("data", {}) for o in cell.outputs), cell.outputs

@@ -23,6 +23,7 @@ from .index import IndexCheck, default_index
 from .kernel import KernelEnvironment
 from .local import LocalModule, LocalResolver, relative
 from .mapping import Mapper
+from .network import URL, network_uses, network_warnings, url_file_name
 from .requirements import Needs
 from .rules import Context, apply_rules
 from .rules import reason as rule_reason
@@ -94,6 +95,10 @@ class _Session(MagicNeeds):
             self.environ.update(unit.facts.environ)
         self.defined_magics = set().union(*(u.facts.defined_magics for u in self.units)) if self.units else set()
         self.resolver = LocalResolver(self._search_dirs(), self.written)
+        # The root (server root, CLI project folder) is not on the kernel's sys.path: a module
+        # there is the notebook's only when nothing installed in the kernel provides it (a
+        # library's own docs notebooks import the installed library, not its source tree).
+        self.root_resolver = LocalResolver([self.root] if self.root is not None else [])
         for unit in list(self.units):
             self._imports(unit)
         for label, unit in self.pending:
@@ -163,8 +168,6 @@ class _Session(MagicNeeds):
         for f in facts:
             for d in f.path_entries:
                 dirs.append((self.base / os.path.expanduser(d)).resolve())
-        if self.root is not None:
-            dirs.append(self.root)
         dirs = [d for d in dict.fromkeys(dirs) if lexically_within(d, self.boundary) and within(d, self.boundary)]
         self.data_dirs = [d for d in dirs if d != self.root] or [self.base]
         return dirs
@@ -249,7 +252,7 @@ class _Session(MagicNeeds):
     def _local(self, module: str) -> LocalModule | None:
         local = self.resolver.find(module)
         if local is None and not self.environment.is_stdlib(module) and not self.environment.module_providers(module):
-            local = self.resolver.find(module, namespace_ok=True)
+            local = self.resolver.find(module, namespace_ok=True) or self.root_resolver.find(module)
         if local is not None and local.path not in self.locals:
             self.locals[local.path] = local
             if local.path.exists() and within(local.path, self.boundary) is None:
@@ -346,15 +349,22 @@ class _Session(MagicNeeds):
             if shipped.files:
                 local_paths.append(rel)
                 local_sizes[rel] = sum(f.size for f in shipped.files)
-        strings = [s for u in self.units for s, _ in u.facts.strings] + self.extra_strings
+        # paths the notebook names, and those its local modules name (they run from the
+        # notebook's folder too: numpy-100's generators.py reads source/headers.ktx)
+        strings = [s for u in [*self.units, *self.local_units] for s, _ in u.facts.strings] + self.extra_strings
         for unit in self.units:
             for magic in unit.facts.magics:
                 if magic.kind != "cell":
                     strings += [w.strip("'\"") for w in magic.args.split()]
+        # "download it unless it is here": a URL whose file name is beside the notebook is read
+        # from there in the kernel (AllenDowney's books: download(url) keeps basename(url))
+        strings += [url_file_name(s) for s in strings if URL.match(s)]
         warnings = [refused_warning(name, self._boundary_name) for name in dict.fromkeys(self.refused)]
         data = find_data_files(strings, self.base, self.data_dirs, exclude, warnings, self.files_large,
                                root=self.boundary, root_name=self._boundary_name)
-        for text in warnings:
+        present = {d.path for d in data}  # a URL whose file is here is not fetched (see above)
+        network = [u for u in network_uses(self.units) if not (u.url and url_file_name(u.url) in present)]
+        for text in warnings + network_warnings(network):
             self.needs.warn(text)
         return Analysis(
             notebook=self.path.name,
@@ -365,5 +375,6 @@ class _Session(MagicNeeds):
             local_modules=sorted(set(local_paths)),
             local_module_sizes=dict(sorted(local_sizes.items())),
             data_files=data,
+            network=network,
             warnings=self.needs.warnings,
         )

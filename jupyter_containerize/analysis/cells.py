@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import NotebookInvalid
+from .notebook import is_python, read_notebook
 from .notebook import language as notebook_language
-from .notebook import read_notebook
 
 __all__ = ["Cell", "code_cells", "parse", "read_notebook", "to_python", "transform_cells", "try_parse"]
 
@@ -33,7 +33,7 @@ class Cell:
 def code_cells(notebook: dict) -> list[tuple[int, str]]:
     """(1-based index, source) of every code cell."""
     language = notebook_language(notebook)
-    if language.lower() != "python":
+    if not is_python(language):
         raise NotebookInvalid(f"The notebook's language is {language}, not Python")
     found = []
     for index, cell in enumerate(notebook["cells"], start=1):

@@ -22,6 +22,7 @@ from typing import Mapping
 
 from .. import process
 from ..errors import InterpreterError, KernelNotFound, TimedOut
+from .notebook import is_python
 
 PROBE = Path(__file__).with_name("probe.py")
 PROBE_TIMEOUT = 120
@@ -346,7 +347,7 @@ def interpreter_for_kernel(kernel_name: str, kernel_spec_manager=None) -> str:
     if not argv:
         raise KernelNotFound(f"Kernel {kernel_name!r} has no command line")
     language = (getattr(spec, "language", "") or "").lower()
-    if language and language != "python":
+    if language and not is_python(language):
         raise KernelNotFound(f"Kernel {kernel_name!r} runs {language}, not Python")
     candidates = [argv[0]] + [a for a in argv[1:] if os.path.basename(a).startswith("python")]
     for arg in candidates:

@@ -10,11 +10,15 @@ name and the language are found one way for the analysis and the build alike.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from ..errors import NotebookInvalid, NotebookNotFound
 
 DEFAULT_KERNEL = "python3"
+# How notebooks name Python: "python", and, from MyST/Jupytext conversions and older exports,
+# "python3", "Python 3", "python3.11", "ipython3"...
+_PYTHON = re.compile(r"^i?python\s*\d*(\.\d+)*$", re.IGNORECASE)
 
 
 def read_notebook(path: Path) -> dict:
@@ -109,3 +113,8 @@ def language(notebook: dict, name: str = "the notebook") -> str:
     info = _object(metadata(notebook, name).get("language_info"), "metadata.language_info", name)
     return (_text(kernelspec(notebook, name).get("language"), "metadata.kernelspec.language", name)
             or _text(info.get("name"), "metadata.language_info.name", name) or "python")
+
+
+def is_python(language: str) -> bool:
+    """Whether a kernelspec's or language_info's language names Python (any spelling)."""
+    return bool(_PYTHON.match((language or "").strip()))

@@ -64,7 +64,8 @@ def run_build(args) -> int:
                            kernel=args.kernel, platform=platforms[0],
                            platforms=platforms if len(platforms) > 1 else [], edits=edits_from(args),
                            verify=args.verify, push=args.push, exclude_files=args.exclude,
-                           allow_secrets=args.allow_secrets, output=args.output, created=args.created)
+                           allow_secrets=args.allow_secrets, output=args.output, created=args.created,
+                           fetch_data=args.fetch_data)
     settings = settings_from(args)
     if args.insecure_registry:
         settings = dataclasses.replace(settings, insecure_registries=tuple(args.insecure_registry))
@@ -90,15 +91,22 @@ def run_build(args) -> int:
 
 
 def run_export(args) -> int:
+    import tempfile
+
     from .. import pipeline
     from ..analysis.secrets import check_secrets
+    from ..image.fetch import fetch_data
 
     settings = settings_from(args)
     notebook, environment, analysis = analysed(args)
     check_secrets(analysis, args.exclude, allow=args.allow_secrets, log=ConsoleReporter().log)
     analysis = pipeline.without_files(analysis, args.exclude)
     the_lock = pipeline.lock(analysis, environment, settings, platform=args.platform, edits=edits_from(args))
-    prepared = pipeline.prepare_context(notebook, analysis, the_lock, settings, args.output.resolve(),
-                                        python_version=environment.python_version, root=root_for(notebook))
+    with tempfile.TemporaryDirectory(prefix="containerize-fetch-") as tmp:
+        fetched = fetch_data(analysis, environment.executable, Path(tmp), timeout=settings.timeouts.index,
+                             nltk_index=settings.nltk_index_url, log=ConsoleReporter().log) if args.fetch_data else None
+        prepared = pipeline.prepare_context(notebook, analysis, the_lock, settings, args.output.resolve(),
+                                            python_version=environment.python_version, root=root_for(notebook),
+                                            fetched=fetched)
     print(f"Wrote the build context to {prepared.directory}; build it with: docker build {args.output}")
     return 0

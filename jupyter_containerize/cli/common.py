@@ -68,6 +68,9 @@ def image_args(parser: argparse.ArgumentParser) -> None:
                         help="leave a local module or data file (as `analyze` lists it) out of the image")
     parser.add_argument("--allow-secrets", action="store_true",
                         help="build even when the analysis finds possible secrets in what the image ships")
+    parser.add_argument("--fetch-data", action="store_true",
+                        help="fetch the URLs the notebook reads (written in its code) and its nltk data at build "
+                             "time into the image, which then runs without the network")
     parser.add_argument("--compile-timeout", type=_seconds, metavar="S",
                         help=f"seconds compiling one environment layer's packages may take (default {Timeouts.compile:g})")
 

@@ -57,6 +57,22 @@ def _extract(stream, dest: Path, strip: str) -> None:
                 target.write_bytes(tar.extractfile(member).read())
 
 
+def writable_dirs(config: dict) -> list[str]:
+    """The image's home and working directory (one folder when one holds the other), which a
+    run with a read-only root gets as anonymous volumes: the engine fills each with the image's
+    files there, so the notebook reads its files and writes beside them (``to_csv("out.csv")``,
+    ``savefig``, ``%%writefile``, caches under ``~/.cache``) as in its kernel, and the volumes go
+    with the container."""
+    env = dict(item.partition("=")[::2] for item in config.get("Env") or [])
+    found: list[str] = []
+    for folder in sorted({env.get("HOME", ""), config.get("WorkingDir") or ""}, key=len):
+        path = PurePosixPath(folder)
+        if folder and path.is_absolute() and path != PurePosixPath("/") \
+                and not any(PurePosixPath(f) in path.parents or PurePosixPath(f) == path for f in found):
+            found.append(path.as_posix())
+    return found
+
+
 def run_container(client_factory: Callable, image: str, args: list[str], *, output: Path,
                   environment: dict[str, str], on_output: Callable[[str], None],
                   stop: Optional[threading.Event], read_only: bool,
@@ -66,12 +82,13 @@ def run_container(client_factory: Callable, image: str, args: list[str], *, outp
     finished = threading.Event()
     try:
         try:
-            client.inspect_image(image)
+            info = client.inspect_image(image)
         except ImageNotFound:
             raise NotFound(f"No image {image}; build it first or pull it") from None
         host_config = client.create_host_config(read_only=read_only, tmpfs={"/tmp": "rw,exec,mode=1777"})
+        volumes = [OUT, *(writable_dirs(info.get("Config") or {}) if read_only else [])]
         container = client.create_container(image, command=args or None, environment=environment,
-                                            volumes=[OUT], host_config=host_config, labels=labels or None)["Id"]
+                                            volumes=volumes, host_config=host_config, labels=labels or None)["Id"]
         client.start(container)
 
         def watch_stop():

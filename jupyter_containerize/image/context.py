@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import io
+import json
 import os
 import shutil
 import tarfile
@@ -35,10 +36,16 @@ RUNTIME_ENV = {
     "IPYTHONDIR": "/tmp/ipython",
     "JUPYTER_RUNTIME_DIR": "/tmp/jupyter-runtime",
     "MPLCONFIGDIR": "/tmp/matplotlib",
-    "MPLBACKEND": "agg",
+    # As ipykernel sets it in a notebook's kernel: plt.show() and a cell's last figure become
+    # image/png outputs of the executed notebook (with "agg" every chart silently disappears).
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
 }
 ENTRYPOINT = ["python", "/opt/containerize/run.py", "--output", "/out"]
 _BLOCK = 1 << 20
+# One line a .pth runs at every interpreter start of the image's environment: load the server
+# of the URLs fetched at build time (a ``.pth`` line that starts with ``import`` is executed).
+OFFLINE_PTH = ("import importlib.util as u; s = u.spec_from_file_location('containerize_offline', "
+               "'/opt/containerize/offline.py'); s.loader.exec_module(u.module_from_spec(s))\n")
 
 
 def runtime_config() -> dict:
@@ -67,6 +74,8 @@ class ContextSpec:
     sbom_json: str = ""  # CycloneDX JSON, copied to /opt/containerize/sbom.cdx.json when given
     notebook_digest: str = ""  # sha256 hex of the code cells (analysis/fingerprint.py), a label when given
     notebook_cells: tuple[str, ...] = ()  # one hash per cell (``-``: not code), a label when given
+    fetched_urls: tuple[tuple[str, Path], ...] = ()  # (URL, host file) fetched at build time (fetch_data)
+    nltk_data: Optional[Path] = None  # an nltk_data folder fetched at build time
 
 
 def notebook_path(spec: ContextSpec) -> str:
@@ -117,11 +126,22 @@ def render_dockerfile(spec: ContextSpec) -> str:
         runtime_env=list(RUNTIME_ENV.items()), entrypoint=ENTRYPOINT,
         system_packages=sorted(spec.system_packages),
         files=bool(spec.files),
+        offline=bool(spec.fetched_urls), nltk_data=spec.nltk_data is not None,
+        site_packages=site_packages(spec),
         uv=spec.uv is not None,
         env_image=spec.env_image,
         labels=sorted(_image_labels(spec).items()),
         notebook_labels=sorted(notebook_labels(spec).items()),
     )
+
+
+def offline_index(spec: ContextSpec) -> str:
+    """``/opt/containerize/urls/index.json``: each fetched URL and the file holding it."""
+    return json.dumps({url: source.name for url, source in spec.fetched_urls}, indent=1, sort_keys=True)
+
+
+def site_packages(spec: ContextSpec) -> str:
+    return f"{VENV}/lib/python{'.'.join(spec.python_version.split('.')[:2])}/site-packages"
 
 
 def _runner_dir() -> Path:
@@ -157,6 +177,15 @@ def _write_context(spec: ContextSpec, dest: Path) -> Path:
     (dest / "runner" / "requirements.lock").write_text(spec.lock_text)
     if spec.sbom_json:
         (dest / "runner" / "sbom.cdx.json").write_text(spec.sbom_json)
+    if spec.fetched_urls:  # served by runner/offline.py, loaded by a .pth in the environment
+        (dest / "runner" / "urls").mkdir()
+        for _url, source in spec.fetched_urls:
+            _link_or_copy(source, dest / "runner" / "urls" / source.name)
+        (dest / "runner" / "urls" / "index.json").write_text(offline_index(spec))
+        shutil.copyfile(_runner_dir() / "offline.py", dest / "runner" / "offline.py")
+        (dest / "offline.pth").write_text(OFFLINE_PTH)
+    if spec.nltk_data is not None:
+        shutil.copytree(spec.nltk_data, dest / "nltk_data")
     root = (spec.files_root or spec.notebook.parent).resolve()
     for rel, source in spec.files:
         target = _inside(dest / "files", rel)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -106,7 +107,7 @@ def _write_resolution(path: Path, artifacts: list[pip.ResolvedArtifact], ttl: fl
 def _cached_resolve(specs: list[str], constraints: list[str], target: Target, cache_dir: Path | None,
                     index: PackageIndex, builder: Builder, run: _Run):
     key = hashlib.sha256(json.dumps([RESOLUTION_CACHE_VERSION, sorted(specs), sorted(constraints), target.platform,
-                                     target.python_version, run.config_key]).encode()).hexdigest()
+                                     target.pip_python_version, run.config_key]).encode()).hexdigest()
     path = cache_dir / "resolutions" / f"{key}.json" if cache_dir and run.ttl > 0 else None
     found = _read_resolution(path, run.ttl) if path else None
     if found is not None:
@@ -211,9 +212,23 @@ def make_lock(
     config = pip.host_index_config()
     index = index or PackageIndex(config, cache_dir, deadline=timeouts.index, cancelled=cancelled)
     builder = Builder(cache_dir, timeout=timeouts.wheel_build, cancelled=cancelled)
-    if notebook.missing or runner.missing:
+    guesses = {r.name for r in analysis.requirements
+               if r.source == "guess" and r.name not in environment.distributions}
+    while notebook.missing or runner.missing:
         run = _Run(config.fingerprint(), resolution_ttl, timeouts, cancelled)
-        warnings += _resolve_missing(entries, notebook, runner, target, cache_dir, direct, index, builder, run)
+        try:
+            warnings += _resolve_missing(entries, notebook, runner, target, cache_dir, direct, index, builder, run)
+            break
+        except pip.NoDistribution as exc:
+            # A name guessed from an import (not in the kernel, so the notebook fails at that
+            # import there too) that nothing on the index installs: left out, said, not fatal.
+            name = canonicalize_name(re.split(r"[<>=!~;\[ ]", exc.requirement.strip())[0])
+            if name not in guesses or name not in roots:
+                raise
+            del roots[name]
+            warnings.append(f"{name} left out: guessed from an import the kernel cannot satisfy either, and no "
+                            f"file on the index installs on {target.platform} / Python {target.python_version}")
+            notebook = kernel_closure(roots, environment.distributions, target, root_specs=root_specs)
 
     if cancelled is not None and cancelled.is_set():
         raise Cancelled("Locking was cancelled")

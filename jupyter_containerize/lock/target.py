@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -58,6 +59,14 @@ class Target:
         return ".".join(self.python_full_version.split(".")[:2])
 
     @property
+    def pip_python_version(self) -> str:
+        """The full version as pip's ``--python-version`` takes it (up to three numbers): pip
+        checks each package's Requires-Python against it, so ``>=3.11.5`` needs ``3.11.7``,
+        not ``3.11`` (which pip reads as 3.11.0)."""
+        found = re.match(r"\d+(\.\d+){0,2}", self.python_full_version)
+        return found.group(0) if found else self.python_version
+
+    @property
     def cp_tag(self) -> str:
         return "cp" + self.python_version.replace(".", "")
 
@@ -112,7 +121,7 @@ class Target:
 
     def pip_platform_args(self) -> list[str]:
         """Arguments that make pip resolve and download for the target, not the host."""
-        args = ["--only-binary=:all:", "--implementation", "cp", "--python-version", self.python_version]
+        args = ["--only-binary=:all:", "--implementation", "cp", "--python-version", self.pip_python_version]
         for abi in (self.cp_tag, "abi3", "none"):
             args += ["--abi", abi]
         args += ["--platform", f"manylinux2014_{self.machine}"]

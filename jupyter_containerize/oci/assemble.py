@@ -23,7 +23,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence
 
-from ..image.context import ENTRYPOINT, RUNTIME_ENV, UID, USER, VENV, WORKDIR, ContextSpec, labels_for, notebook_path
+from ..image.context import (
+    ENTRYPOINT,
+    OFFLINE_PTH,
+    RUNTIME_ENV,
+    UID,
+    USER,
+    VENV,
+    WORKDIR,
+    ContextSpec,
+    labels_for,
+    notebook_path,
+    offline_index,
+    site_packages,
+)
 from ..image.installed import members_of
 from ..image.layer import layer_bytes, plan_layer
 from .base import BaseImage
@@ -161,11 +174,19 @@ def _prepared_base(base: BaseImage, python: str, minor: str) -> list[Entry]:
 def _runner(spec: ContextSpec) -> list[Entry]:
     from importlib import resources
 
-    run = Path(str(resources.files("jupyter_containerize.runner"))) / "run.py"
-    entries = [Entry("opt/containerize/run.py", source=run),
+    runner = Path(str(resources.files("jupyter_containerize.runner")))
+    entries = [Entry("opt/containerize/run.py", source=runner / "run.py"),
                Entry("opt/containerize/requirements.lock", data=spec.lock_text.encode())]
     if spec.sbom_json:
         entries.append(Entry("opt/containerize/sbom.cdx.json", data=spec.sbom_json.encode()))
+    if spec.fetched_urls:  # served by offline.py, which a .pth in the environment loads
+        entries += [Entry("opt/containerize/offline.py", source=runner / "offline.py"),
+                    Entry("opt/containerize/urls/index.json", data=offline_index(spec).encode()),
+                    Entry(f"{site_packages(spec).lstrip('/')}/containerize-offline.pth", data=OFFLINE_PTH.encode())]
+        entries += [Entry(f"opt/containerize/urls/{source.name}", source=source) for _url, source in spec.fetched_urls]
+    if spec.nltk_data is not None:
+        entries += [Entry(f"usr/local/share/nltk_data/{path.relative_to(spec.nltk_data).as_posix()}", source=path)
+                    for path in sorted(spec.nltk_data.rglob("*")) if path.is_file()]
     return entries + folders([e.name for e in entries])
 
 

@@ -116,3 +116,17 @@ def test_whole_analysis_without_ipython(analyze, monkeypatch):
         cells._parsed.cache_clear()
     assert {"ipympl", "matplotlib", "pandas", "watermark", "pyyaml", "numpy", "cython", "requests"} <= names(analysis)
     assert "graphviz" in {p.name for p in analysis.system_packages}
+
+
+@pytest.mark.parametrize("language", ["python3", "Python 3", "python3.11", "ipython3", "PYTHON"])
+def test_python_spelled_otherwise_is_python(tmp_path, language):
+    """MyST/Jupytext conversions and older exports write kernelspec.language "python3"."""
+    path = write_notebook(tmp_path / "nb.ipynb", "import yaml", language=language)
+    assert "pyyaml" in names(analyze_notebook(path, make_env()))
+
+
+@pytest.mark.parametrize("language", ["R", "julia", "pythonista", "cpython-ish", "C++14"])
+def test_other_languages_still_refused(tmp_path, language):
+    path = write_notebook(tmp_path / "nb.ipynb", "x <- 1", language=language)
+    with pytest.raises(NotebookInvalid, match="not Python"):
+        analyze_notebook(path, make_env())

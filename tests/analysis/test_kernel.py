@@ -172,8 +172,10 @@ def test_interpreter_for_kernel(venv, tmp_path):
         "python3": spec(["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"]),
         "myenv": spec([venv.python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]),
         "ir": spec(["R", "--slave"], language="R"),
+        "converted": spec([venv.python, "-m", "ipykernel_launcher"], language="python3"),
     })
     assert interpreter_for_kernel("python3", specs) == sys.executable
+    assert interpreter_for_kernel("converted", specs) == venv.python
     assert interpreter_for_kernel("myenv", specs) == venv.python
     with pytest.raises(KernelNotFound):
         interpreter_for_kernel("nope", specs)

@@ -118,3 +118,49 @@ def test_absolute_path_outside_is_not_included_nor_disclosed(analyze, tmp_path):
     analysis = analyze("open('/etc/hostname')\nopen('/etc/no-such-file')")
     assert not analysis.data_files
     assert not [w for w in analysis.warnings if "/etc" in w]  # whether it exists is not told
+
+
+def test_a_library_docs_notebook_imports_the_installed_library_not_its_source(tmp_path):
+    """In a library's repository (statsmodels, geopandas) the docs notebooks import the library
+    installed in the kernel: its source folder at the root is not on the kernel's sys.path, and
+    shipping it would break the image (uncompiled extensions) and scan it for secrets."""
+    from jupyter_containerize.analysis import analyze_notebook
+
+    from .conftest import dist, make_env, names, write_notebook
+
+    (tmp_path / "mylib").mkdir()
+    (tmp_path / "mylib" / "__init__.py").write_text("password = 'hunter2'\n")
+    (tmp_path / "helpers.py").write_text("")
+    nb = write_notebook(tmp_path / "docs" / "examples" / "tour.ipynb", "import mylib\nimport helpers")
+    installed = analyze_notebook(nb, make_env(dist("mylib", "2.0")), root=tmp_path, index=lambda n: None)
+    assert "mylib" in names(installed) and installed.local_modules == ["../../helpers.py"]
+    # not installed in the kernel: the folder at the root is still found, as before
+    source = analyze_notebook(nb, make_env(), root=tmp_path, index=lambda n: None)
+    assert sorted(source.local_modules) == ["../../helpers.py", "../../mylib"]
+
+
+def test_data_files_a_local_module_reads_are_shipped(analyze, tmp_path):
+    """numpy-100: `%run initialise.py` imports generators.py, which reads source/headers.ktx at
+    import: the file goes into the image with the module (it ran from the notebook's folder)."""
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "headers.ktx").write_text("<h1\nquestions\n")
+    (tmp_path / "generators.py").write_text("import os\nHEADERS = open(os.path.join('source', 'headers.ktx')).read()\n")
+    (tmp_path / "initialise.py").write_text("import generators as ge\n")
+    analysis = analyze("%run initialise.py")
+    assert sorted(analysis.local_modules) == ["generators.py", "initialise.py"]
+    assert [d.path for d in analysis.data_files] == ["source/headers.ktx"]
+
+
+def test_a_file_downloaded_only_when_missing_is_shipped_when_present(analyze, tmp_path):
+    """ThinkStats2: download(url) fetches basename(url) unless it exists; in the repository it
+    does, so the kernel never downloads: the image gets the file, not a network call."""
+    (tmp_path / "2002FemPreg.dct").write_text("dictionary {}\n")
+    analysis = analyze(
+        "from os.path import basename, exists\n"
+        "def download(url):\n    filename = basename(url)\n    if not exists(filename):\n"
+        "        from urllib.request import urlretrieve\n        urlretrieve(url, filename)\n",
+        'download("https://github.com/AllenDowney/ThinkStats2/raw/master/code/2002FemPreg.dct")\n'
+        'download("https://github.com/AllenDowney/ThinkStats2/raw/master/code/absent.csv")')
+    assert [d.path for d in analysis.data_files] == ["2002FemPreg.dct"]
+    # only that one needs the network (and the urlretrieve inside download(), whose URL is made at run time)
+    assert [u.url.rsplit("/", 1)[1] for u in analysis.network if u.url] == ["absent.csv"]

@@ -38,3 +38,14 @@ def test_stdlib_module_needing_a_system_package(analyze):
 def test_cython_cell_needs_a_compiler(analyze):
     found = system(analyze("%load_ext cython", "%%cython\ndef f(x):\n    return x"))
     assert {"gcc", "python3-dev"} <= set(found)
+
+
+def test_runtime_compilers_get_the_python_headers(analyze):
+    """PyMC runs clean in the kernel but, in an image with g++ and no Python.h, pytensor's
+    compilation fails: the headers come with the compiler (through pymc's dependency too)."""
+    env = make_env(dist("pymc", "5.16", requires=["pytensor>=2.25"]), dist("pytensor", "2.25"))
+    found = system(analyze("import pymc as pm", env=env))
+    assert {"g++", "python3-dev"} <= set(found)
+    assert any("required by pymc" in r for r in found["python3-dev"])
+    for module in ("pytensor", "theano", "aesara"):
+        assert {"g++", "python3-dev"} <= set(system(analyze(f"import {module}"))), module
