@@ -306,11 +306,20 @@ test.describe('Containerize panel: run, share, stale, images', () => {
     let sidebar = panel(page);
     await build(sidebar, 'nightly-refresh:ui-images');
     await openNotebook(page);
+    // content no other test builds: the engine shares identical layers between images, so
+    // an image whose notebook layer another test's image also has frees nothing when removed
+    const marker = Date.now();
+    await page.notebook.setCell(4, 'code', `print("IMAGES_VIEW=${marker}")`);
+    await page.notebook.save();
     await openPanel(page);
     sidebar = panel(page);
     await build(sidebar, 'sales-report:ui-images');
     // a rebuild after an edit takes the tag: the first image is left unused
-    await page.notebook.setCell(4, 'code', 'print("TOTAL_SALES=0")');
+    await page.notebook.setCell(
+      4,
+      'code',
+      `print("IMAGES_VIEW=${marker}-edited")`
+    );
     await page.notebook.save();
     await byTestId(sidebar, 'jp-containerize-build-button').click();
     await expect(byTestId(sidebar, 'jp-containerize-result')).toBeVisible({
