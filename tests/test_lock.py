@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from packaging.utils import canonicalize_name
@@ -115,3 +116,57 @@ def test_a_guess_nothing_installs_is_left_out_with_a_warning(tmp_path, six_kerne
     assert "six" in names and "no-such-package-containerize-guess" not in names
     assert any(w.startswith("no-such-package-containerize-guess left out: guessed from an import")
                for w in lock.warnings)
+
+
+def _wheel(folder: Path, name: str, version: str, requires: list[str]) -> Path:
+    """A minimal pure-Python wheel (one module) whose metadata requires ``requires``."""
+    import base64
+    import hashlib
+    import zipfile
+
+    dist = f"{name.replace('-', '_')}-{version}"
+    files = {
+        f"{name.replace('-', '_')}.py": b"",
+        f"{dist}.dist-info/METADATA": ("Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n"
+                                       + "".join(f"Requires-Dist: {r}\n" for r in requires)).encode(),
+        f"{dist}.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = "".join(f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},"
+                     f"{len(data)}\n" for path, data in files.items()) + f"{dist}.dist-info/RECORD,,\n"
+    path = folder / f"{dist}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name_in, data in files.items():
+            archive.writestr(name_in, data)
+        archive.writestr(f"{dist}.dist-info/RECORD", record)
+    return path
+
+
+@pytest.mark.network
+def test_guesses_that_conflict_with_the_kernel_are_left_out_with_pips_cause(tmp_path, six_kernel, cache_dir,
+                                                                            monkeypatch):
+    """A guessed name (the kernel lacks it) whose distribution cannot be installed beside the
+    kernel's pins (ThinkBayes2's `thinkbayes2`, which pins older libraries) made the whole lock
+    fail with pip's ResolutionImpossible; it is left out with a warning that says why. The
+    conflict here: a wheel beside the index that needs six<1.10 where the kernel has 1.16.0."""
+    from jupyter_containerize.models import Requirement
+
+    links = tmp_path / "links"
+    links.mkdir()
+    _wheel(links, "containerize-conflicting-guess", "1.0", ["six<1.10"])
+    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
+    notebook = write_notebook(tmp_path / "nb.ipynb", "import six")
+    env = pipeline.kernel_environment(notebook, python=str(six_kernel))
+    analysis = pipeline.analyse(notebook, env)
+    guess = Requirement(name="containerize-conflicting-guess", source="guess",
+                        reasons=["import containerize_conflicting_guess (cell 1)"])
+    analysis = analysis.model_copy(update={"requirements": [*analysis.requirements, guess]})
+    lock = pipeline.lock(analysis, env, Settings(cache_dir=cache_dir))
+    pins = {p.name: p.version for p in lock.packages}
+    assert pins.get("six") == "1.16.0" and "containerize-conflicting-guess" not in pins
+    (warning,) = [w for w in lock.warnings if w.startswith("containerize-conflicting-guess left out")]
+    assert "cannot be installed beside the kernel's packages" in warning and "depends on six<1.10" in warning
+
+    # the same conflict asked for by the user (not a guess) still fails the lock, naming pip's cause
+    with pytest.raises(LockError, match=r"conflicting requirements: containerize-conflicting-guess 1.0 depends on six<1.10"):
+        pipeline.lock(pipeline.analyse(notebook, env), env, Settings(cache_dir=cache_dir),
+                      edits=PackageEdits(add=["containerize-conflicting-guess==1.0"]))

@@ -74,6 +74,7 @@ class _Session(MagicNeeds):
         self.units: list[Unit] = []
         self.local_units: list[Unit] = []
         self.bindings: dict[str, str] = {}
+        self.paths: dict[str, str] = {}  # variables bound to path expressions, across cells
         self.environ: dict[str, str] = {}
         self.imported: set[str] = set()
         self.locals: dict[Path, LocalModule] = {}
@@ -112,7 +113,7 @@ class _Session(MagicNeeds):
         self._guesses()
 
     def _add_unit(self, cell: int, offset: int, tree: ast.AST) -> Unit:
-        unit = Unit(cell, offset, cell_facts(tree, self.bindings))
+        unit = Unit(cell, offset, cell_facts(tree, self.bindings, self.paths))
         self.units.append(unit)
         for magic in unit.facts.magics:
             body = None

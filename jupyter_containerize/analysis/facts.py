@@ -69,36 +69,49 @@ def _literal_value(node: ast.expr):
     return ...
 
 
-def evaluate_path(node: ast.expr) -> str | None:
+def evaluate_path(node: ast.expr, names: dict[str, str] | None = None) -> str | None:
     """A path expression built from literals: 'a', os.path.join('a', 'b'), Path('a') / 'b',
-    os.path.abspath('..'), str(Path('x'))."""
+    os.path.abspath('..'), str(Path('x')), Path().resolve() / 'data', Path.cwd().parent,
+    folder.glob('*.csv'); ``names``: variables already bound to such paths (``DATA = Path('data')``)."""
+    names = names if names is not None else {}
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
+    if isinstance(node, ast.Name):
+        return names.get(node.id)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-        left, right = evaluate_path(node.left), evaluate_path(node.right)
+        left, right = evaluate_path(node.left, names), evaluate_path(node.right, names)
         return os.path.join(left, right) if left is not None and right is not None else None
+    if isinstance(node, ast.Attribute) and node.attr == "parent":
+        inner = evaluate_path(node.value, names)
+        return os.path.normpath(os.path.join(inner, "..")) if inner is not None else None  # lexical, as Path.parent
     if isinstance(node, ast.Call):
         dotted = _dotted(node.func) or []
-        name = dotted[-1] if dotted else None
-        args = [evaluate_path(a) for a in node.args]
+        name = dotted[-1] if dotted else getattr(node.func, "attr", None)
+        args = [evaluate_path(a, names) for a in node.args]
         if any(a is None for a in args):
             return None
+        method_of = evaluate_path(node.func.value, names) if isinstance(node.func, ast.Attribute) else None
+        if name in ("glob", "rglob", "joinpath") and method_of is not None and args:
+            return os.path.join(method_of, *args)
+        if name in ("resolve", "absolute", "expanduser") and method_of is not None and not args:
+            return method_of
         if name == "join" and args:
             return os.path.join(*args)
         if name in ("abspath", "realpath", "normpath", "Path", "PurePath", "str", "expanduser", "resolve") and len(args) == 1:
             return args[0]
+        if name in ("Path", "PurePath") and not args and not node.keywords:
+            return "."
         if name == "dirname" and len(args) == 1:
             return os.path.dirname(args[0])
-        if name == "resolve" and isinstance(node.func, ast.Attribute) and not args:
-            return evaluate_path(node.func.value)
-        if name == "getcwd" and not args:
+        if name in ("getcwd", "cwd") and not args:
             return "."
     return None
 
 
 class FactsVisitor(ast.NodeVisitor):
-    def __init__(self, bindings: dict[str, str]) -> None:
+    def __init__(self, bindings: dict[str, str], paths: dict[str, str] | None = None) -> None:
         self.bindings = bindings
+        self.paths = paths if paths is not None else {}  # variables bound to path expressions
         self.facts = CellFacts()
         self._optional = 0
         self._guarded = 0
@@ -196,7 +209,7 @@ class FactsVisitor(ast.NodeVisitor):
             self.facts.strings.append((node.value, getattr(node, "lineno", 0)))
 
     def _path_string(self, node: ast.expr) -> None:
-        path = evaluate_path(node)
+        path = evaluate_path(node, self.paths)
         if path:
             self.facts.strings.append((path, getattr(node, "lineno", 0)))
 
@@ -206,6 +219,15 @@ class FactsVisitor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            # DATA = Path().resolve() / "data": later cells use DATA / "x.csv"
+            path = evaluate_path(node.value, self.paths)
+            if path is None:
+                self.paths.pop(node.targets[0].id, None)
+            else:
+                self.paths[node.targets[0].id] = path
+                if not isinstance(node.value, ast.Constant):
+                    self.facts.strings.append((path, getattr(node, "lineno", 0)))
         for target in node.targets:
             # os.environ["KERAS_BACKEND"] = "jax"
             if isinstance(target, ast.Subscript) and (_dotted(target.value) or [""])[-1] == "environ":
@@ -227,7 +249,7 @@ class FactsVisitor(ast.NodeVisitor):
             strings = tuple(a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str))
             self.facts.calls.append(Call(name, isinstance(func, ast.Attribute), self.qualify(func), receiver, keywords,
                                          strings, node.lineno))
-            if name in ("join", "Path", "PurePath", "joinpath") and node.args:
+            if name in ("join", "Path", "PurePath", "joinpath", "glob", "rglob") and node.args:
                 self._path_string(node)
             self._special_call(name, dotted or [], node)
         self.generic_visit(node)
@@ -239,11 +261,11 @@ class FactsVisitor(ast.NodeVisitor):
                 level = len(module) - len(module.lstrip("."))
                 self._import(module.lstrip("."), node.lineno, level=level, dynamic=True)
         elif dotted[-2:] in (["path", "insert"], ["path", "append"]) and node.args:
-            path = evaluate_path(node.args[-1])
+            path = evaluate_path(node.args[-1], self.paths)
             if path is not None:
                 self.facts.path_entries.append(path)
         elif name == "chdir" and node.args:
-            path = evaluate_path(node.args[0])
+            path = evaluate_path(node.args[0], self.paths)
             if path is not None:
                 self.facts.chdirs.append(path)
         elif name == "setdefault" and dotted[-2:-1] == ["environ"] and len(node.args) == 2:
@@ -283,8 +305,10 @@ def _decorated_magics(tree: ast.AST) -> set[str]:
     return found
 
 
-def cell_facts(tree: ast.AST, bindings: dict[str, str]) -> CellFacts:
-    visitor = FactsVisitor(bindings)
+def cell_facts(tree: ast.AST, bindings: dict[str, str], paths: dict[str, str] | None = None) -> CellFacts:
+    """What one cell uses; ``bindings`` (imported names) and ``paths`` (variables bound to
+    paths) carry over from the cells before it."""
+    visitor = FactsVisitor(bindings, paths)
     visitor.visit(tree)
     visitor.facts.defined_magics |= _decorated_magics(tree)
     return visitor.facts

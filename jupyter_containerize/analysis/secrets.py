@@ -81,6 +81,18 @@ def skipped_line(line: str) -> bool:
     that one runs to find its settings, which costs a CLI rebuild a tenth of a second.)"""
     return any(re.search(pattern, line) for pattern in _SKIPPED_LINES)
 
+# the payload of a base64 data URI, which HTML outputs wrap over many lines (an animation's
+# <video src="data:video/mp4;base64,..."> holds thousands): data, not credentials
+_INLINE_DATA = re.compile(r"data:[\w.+-]+/[\w.+-]+;base64,[A-Za-z0-9+/=\s]*")
+
+
+def _without_inline_data(text: str) -> str:
+    """``text`` with the payloads of its data URIs blanked, its lines kept where they were."""
+    if ";base64," not in text:
+        return text
+    return _INLINE_DATA.sub(lambda match: "data:;base64," + "\n" * match.group(0).count("\n"), text)
+
+
 # outputs the image ships as text; images (image/png, image/svg+xml...) are not read
 TEXT_OUTPUTS = ("text/plain", "text/html", "text/markdown", "text/latex")
 MAX_FILE_BYTES = 1024 * 1024
@@ -103,7 +115,7 @@ class _Combined:
     def add(self, text: str, cell: int, output: bool) -> None:
         self.starts.append(len(self.lines))
         self.places.append((cell, output))
-        self.lines += text.splitlines() or [""]
+        self.lines += _without_inline_data(text).splitlines() or [""]
 
     def place(self, line: int) -> tuple[int, bool, int]:
         """(cell, output, 1-based line in that text) of the file's 1-based ``line``."""

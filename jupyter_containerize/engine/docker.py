@@ -44,11 +44,11 @@ def _shorten(text: str, limit: int = 60) -> str:
 
 
 def _close_connection(response) -> None:
-    sock = None
-    try:
-        sock = response.raw._fp.fp.raw._sock  # the socket under urllib3's response
-    except AttributeError:
-        pass
+    """Shut the socket under a streaming response down, so a read blocked on it returns at once
+    (urllib3's ``HTTPResponse.connection`` and http.client's ``sock``; closing the response
+    alone would not wake the reading thread)."""
+    connection = getattr(response.raw, "connection", None)
+    sock = getattr(connection, "sock", None)
     try:
         if sock is not None:
             import socket
@@ -64,14 +64,11 @@ def _cancel_on(client: docker.APIClient, cancelled: threading.Event) -> threadin
     build or a push whose request connection goes away. Set the returned event when done."""
     done = threading.Event()
     responses = []
-    post = client._post
 
-    def keep_response(*args, **kwargs):  # the SDK hides the streaming response; keep it
-        response = post(*args, **kwargs)
+    def keep_response(response, *args, **kwargs):  # a requests response hook (the SDK hides the response)
         responses.append(response)
-        return response
 
-    client._post = keep_response
+    client.hooks["response"].append(keep_response)
 
     def watch_cancel():
         while not done.wait(0.2):

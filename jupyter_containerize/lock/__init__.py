@@ -229,6 +229,18 @@ def make_lock(
             warnings.append(f"{name} left out: guessed from an import the kernel cannot satisfy either, and no "
                             f"file on the index installs on {target.platform} / Python {target.python_version}")
             notebook = kernel_closure(roots, environment.distributions, target, root_specs=root_specs)
+        except pip.ResolutionConflict as exc:
+            # Names guessed from imports the kernel lacks that cannot be installed beside the
+            # kernel's packages (ThinkBayes2's `thinkbayes2` on PyPI pins older libraries): left
+            # out together, said with pip's cause; the notebook fails at those imports in its kernel too.
+            dropped = sorted(name for name in guesses if name in roots)
+            if not dropped:
+                raise
+            for name in dropped:
+                del roots[name]
+            warnings.append(f"{', '.join(dropped)} left out: guessed from imports the kernel cannot satisfy "
+                            f"either, and they cannot be installed beside the kernel's packages ({exc})")
+            notebook = kernel_closure(roots, environment.distributions, target, root_specs=root_specs)
 
     if cancelled is not None and cancelled.is_set():
         raise Cancelled("Locking was cancelled")

@@ -47,6 +47,10 @@ class NoDistribution(LockError):
         self.requirement = requirement
 
 
+class ResolutionConflict(LockError):
+    """The requirements cannot all be installed together (pip's ResolutionImpossible)."""
+
+
 _NO_DISTRIBUTION = re.compile(r"^ERROR: No matching distribution found for (\S+)", re.MULTILINE)
 
 
@@ -66,6 +70,8 @@ def _run_pip(args: list[str], what: str, *, timeout: Optional[float] = Timeouts.
         missing = _NO_DISTRIBUTION.search(proc.stderr)
         if missing:
             raise NoDistribution(message, missing.group(1))
+        if "ResolutionImpossible" in proc.stderr:
+            raise ResolutionConflict(f"{what} failed: {_conflict(proc.stdout + chr(10) + proc.stderr)}")
         raise LockError(message)
     return proc
 
@@ -78,6 +84,22 @@ def _explain(stderr: str) -> str:
     lines = [ln for ln in stderr.splitlines() if ln.strip() and not _NOISE.match(ln)]
     errors = [ln for ln in lines if ln.startswith("ERROR")]
     return redact("\n".join(errors or lines[-8:]) or "pip exited with an error")
+
+
+def _conflict(stderr: str) -> str:
+    """What pip names as the cause of a ResolutionImpossible ("six==1.16.0 (constraint); x 1.0
+    depends on six<1.10"), else its error lines."""
+    lines = stderr.splitlines()
+    try:
+        start = next(i for i, ln in enumerate(lines) if ln.strip() == "The conflict is caused by:") + 1
+    except StopIteration:
+        return _explain(stderr)
+    causes = []
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        causes.append(line.strip())
+    return redact("conflicting requirements: " + "; ".join(causes)) if causes else _explain(stderr)
 
 
 def _describe_indexes() -> str:
@@ -109,7 +131,8 @@ def resolve(specs: list[str], target: Target, constraints: list[str] = (), *,
             constraint_args = ["-c", str(Path(tmp, "constraints.txt"))]
         _run_pip(
             [
-                "install", "--dry-run", "--ignore-installed", "--quiet",
+                # not --quiet: pip names the cause of a conflict on its standard output
+                "install", "--dry-run", "--ignore-installed",
                 "--report", str(report), "--target", str(Path(tmp, "target")),
                 *target.pip_platform_args(), *(a for p in extra_platforms for a in ("--platform", p)),
                 *(a for f in find_links for a in ("--find-links", str(f))),

@@ -227,3 +227,22 @@ def test_lines_holding_digests_or_inline_images_are_skipped(tmp_path):
         (f'api_token = "{blob}"', []),
     ])
     assert {(f.cell, f.line) for f in _analyse(path).secrets} == {(3, 1)}
+
+
+def test_a_data_uri_wrapped_over_many_lines_is_data_and_lines_after_it_are_still_scanned(tmp_path):
+    """An HTML output embedding an animation (``<video><source src="data:video/mp4;base64,...``,
+    as matplotlib's ``to_html5_video`` writes it) wraps its base64 over thousands of lines; one
+    of them looked like an AWS key to the scan and the build was refused (scientific-python-
+    lectures' Lecture 4). The payload is data; a credential after it is still found, on its line."""
+    payload = base64.encodebytes(random.Random(2).randbytes(40000)).decode()  # 76-character lines
+    lines = payload.count("\n")
+    planted = "iGF2YzEAAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAABaAFoAEgAAABIAAAAAAAAAAEAAAAAAAAAAAAA\n"  # the line it was
+    html = f'<video controls>\n<source type="video/mp4" src="data:video/mp4;base64,\n{payload}{planted}">\n</video>\n'
+    html += f"<p>postgres://admin:{DB_PASSWORD}@db.example/sales</p>\n"
+    path = _notebook(tmp_path / "animation.ipynb", [
+        ("HTML(anim.to_html5_video())",
+         [nbformat.v4.new_output("execute_result", data={"text/html": html, "text/plain": "<IPython.HTML>"},
+                                 execution_count=1)]),
+    ])
+    found = {(f.cell, f.output, f.line, f.kind) for f in _analyse(path).secrets}
+    assert found == {(2, True, 2 + lines + 1 + 2 + 1, "Basic Auth Credentials")}, found
