@@ -114,7 +114,7 @@ def test_a_guess_nothing_installs_is_left_out_with_a_warning(tmp_path, six_kerne
     lock = pipeline.lock(analysis, env, Settings(cache_dir=cache_dir))
     names = {p.name for p in lock.packages}
     assert "six" in names and "no-such-package-containerize-guess" not in names
-    assert any(w.startswith("no-such-package-containerize-guess left out: guessed from an import")
+    assert any(w.startswith("no-such-package-containerize-guess left out: named by an import")
                for w in lock.warnings)
 
 
@@ -142,7 +142,8 @@ def _wheel(folder: Path, name: str, version: str, requires: list[str]) -> Path:
 
 
 @pytest.mark.network
-def test_guesses_that_conflict_with_the_kernel_are_left_out_with_pips_cause(tmp_path, six_kernel, cache_dir,
+@pytest.mark.parametrize("source", ["guess", "alias"])
+def test_guesses_that_conflict_with_the_kernel_are_left_out_with_pips_cause(source, tmp_path, six_kernel, cache_dir,
                                                                             monkeypatch):
     """A guessed name (the kernel lacks it) whose distribution cannot be installed beside the
     kernel's pins (ThinkBayes2's `thinkbayes2`, which pins older libraries) made the whole lock
@@ -157,7 +158,7 @@ def test_guesses_that_conflict_with_the_kernel_are_left_out_with_pips_cause(tmp_
     notebook = write_notebook(tmp_path / "nb.ipynb", "import six")
     env = pipeline.kernel_environment(notebook, python=str(six_kernel))
     analysis = pipeline.analyse(notebook, env)
-    guess = Requirement(name="containerize-conflicting-guess", source="guess",
+    guess = Requirement(name="containerize-conflicting-guess", source=source,  # alias: pymc3 in ThinkBayes2
                         reasons=["import containerize_conflicting_guess (cell 1)"])
     analysis = analysis.model_copy(update={"requirements": [*analysis.requirements, guess]})
     lock = pipeline.lock(analysis, env, Settings(cache_dir=cache_dir))

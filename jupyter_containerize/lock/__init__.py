@@ -212,8 +212,10 @@ def make_lock(
     config = pip.host_index_config()
     index = index or PackageIndex(config, cache_dir, deadline=timeouts.index, cancelled=cancelled)
     builder = Builder(cache_dir, timeout=timeouts.wheel_build, cancelled=cancelled)
+    # names the notebook's imports lead to (guessed, from the alias table, or implied by a
+    # use) that the kernel lacks: the notebook fails at those imports in its kernel too
     guesses = {r.name for r in analysis.requirements
-               if r.source == "guess" and r.name not in environment.distributions}
+               if r.source in ("guess", "alias", "implied") and r.name not in environment.distributions}
     while notebook.missing or runner.missing:
         run = _Run(config.fingerprint(), resolution_ttl, timeouts, cancelled)
         try:
@@ -226,7 +228,7 @@ def make_lock(
             if name not in guesses or name not in roots:
                 raise
             del roots[name]
-            warnings.append(f"{name} left out: guessed from an import the kernel cannot satisfy either, and no "
+            warnings.append(f"{name} left out: named by an import the kernel cannot satisfy either, and no "
                             f"file on the index installs on {target.platform} / Python {target.python_version}")
             notebook = kernel_closure(roots, environment.distributions, target, root_specs=root_specs)
         except pip.ResolutionConflict as exc:
@@ -238,7 +240,7 @@ def make_lock(
                 raise
             for name in dropped:
                 del roots[name]
-            warnings.append(f"{', '.join(dropped)} left out: guessed from imports the kernel cannot satisfy "
+            warnings.append(f"{', '.join(dropped)} left out: named by imports the kernel cannot satisfy "
                             f"either, and they cannot be installed beside the kernel's packages ({exc})")
             notebook = kernel_closure(roots, environment.distributions, target, root_specs=root_specs)
 
