@@ -5,9 +5,9 @@
 A local registry (Debian's docker-registry, no auth, 127.0.0.1) holds the base image. For
 the notebook, with the host's wheel cache warm:
 
-- cold: an empty registry; ours: the compressed-layer cache emptied too, so the layers are
-  compressed again (``registry``) vs the engine building (its environment image present) and
-  ``docker push`` to the same registry (``engine + docker push``);
+- cold: each side pushes into a new registry of its own that holds only the base image; ours:
+  the compressed-layer cache emptied too, so the layers are compressed again (``registry``) vs
+  the engine building (its environment image present) and ``docker push`` (``engine + docker push``);
 - one-cell edit to pushed image, median of ``--runs``: the whole pipeline, and what it sent;
 - first push of a new notebook whose environment the registry has already;
 - the archive output: its write speed from the blob cache.
@@ -114,29 +114,41 @@ def main() -> None:
         work = tmp / "nb"
         shutil.copytree(args.notebook.parent, work)
         notebook = work / args.notebook.name
-        (tmp / "reg").mkdir()
-        registry, host = start_registry(tmp / "reg")
-        try:
+        registries = []
+
+        def fresh_registry(name: str) -> tuple[str, str]:
+            """A new empty registry holding only the base image: (host, base reference)."""
+            (tmp / name).mkdir()
+            proc, host = start_registry(tmp / name)
+            registries.append(proc)
             base = f"{host}/base/python:3.11"
             docker("tag", BASE, base)
             docker("push", base)
+            return host, base
+
+        try:
+            host, base = fresh_registry("warm")
             # warm everything once (wheels, segments, the engine's environment image)
             build(notebook, f"{host}/warm/ours:1", base, args.python, cache, "registry")
             build(notebook, f"{host}/warm/engine:1", BASE, args.python, cache, "engine")
 
+            # cold: each side pushes into a registry of its own that holds only the base image
+            ours_host, base = fresh_registry("ours")
+            engine_host, _ = fresh_registry("engine")
             shutil.rmtree(cache / "oci-layers", ignore_errors=True)  # compress again, as a cold cache would
-            ours, result = build(notebook, f"{host}/cold/ours:1", base, args.python, cache, "registry")
-            engine_s, engine_result = build(notebook, f"{host}/cold/engine:1", BASE, args.python, cache, "engine")
+            ours, result = build(notebook, f"{ours_host}/cold/ours:1", base, args.python, cache, "registry")
+            engine_s, engine_result = build(notebook, f"{engine_host}/cold/engine:1", BASE, args.python, cache,
+                                            "engine")
             rows.append(("cold registry: build + push", ours, engine_s, f"{ours / engine_s:.2f}x",
                          f"{len(result.uploaded)} blobs sent"))
 
             edits, sent, engine_edits = [], [], []
             for run in range(args.runs):
                 edit(notebook, run)
-                took, res = build(notebook, f"{host}/cold/ours:1", base, args.python, cache, "registry")
+                took, res = build(notebook, f"{ours_host}/cold/ours:1", base, args.python, cache, "registry")
                 edits.append(took)
                 sent.append(len(res.uploaded))
-                took, _ = build(notebook, f"{host}/cold/engine:1", BASE, args.python, cache, "engine")
+                took, _ = build(notebook, f"{engine_host}/cold/engine:1", BASE, args.python, cache, "engine")
                 engine_edits.append(took)
             rows.append(("one-cell edit (median)", statistics.median(edits), statistics.median(engine_edits),
                          f"{statistics.median(edits) / statistics.median(engine_edits):.2f}x",
@@ -144,7 +156,7 @@ def main() -> None:
 
             other = work / f"other-{args.notebook.name}"
             shutil.copy(notebook, other)
-            took, res = build(other, f"{host}/other/ours:1", base, args.python, cache, "registry")
+            took, res = build(other, f"{ours_host}/other/ours:1", base, args.python, cache, "registry")
             rows.append(("new notebook, environment in the registry", took, None, "", f"{len(res.uploaded)} blobs sent"))
 
             archive = tmp / "image.tar"
@@ -156,7 +168,8 @@ def main() -> None:
             wrote = next(line for line in reporter.lines if line.startswith("Wrote "))
             rows.append(("archive output (whole build)", res.duration_s, None, "", wrote.split("(", 1)[1].rstrip(")")))
         finally:
-            os.killpg(registry.pid, signal.SIGTERM)
+            for proc in registries:
+                os.killpg(proc.pid, signal.SIGTERM)
     print(f"\n{args.notebook.name} (seconds)")
     print(f"{'':45} {'ours':>8} {'engine':>8} {'ratio':>7}  notes")
     for name, ours, engine_s, ratio, note in rows:
