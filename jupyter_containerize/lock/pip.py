@@ -292,15 +292,8 @@ def _read_config_items() -> dict[str, str]:
 def _config_items() -> dict[str, str]:
     try:
         return _read_config_items()
-    except Exception:  # noqa: BLE001 - an unreadable file: pip's own loader says what it makes of it
-        pass
-    try:  # in-process: pip's own configuration loader (pip.conf files + PIP_* variables)
-        from pip._internal.configuration import Configuration
-
-        config = Configuration(isolated=False)
-        config.load()
-        return dict(config.items())
-    except Exception:  # noqa: BLE001 - a pip without that module: ask it
+    except Exception:  # noqa: BLE001 - an unreadable file: pip itself says what it makes of it
+        # (``pip config list``: pip has no public Python API for its configuration)
         proc = process.run([sys.executable, "-m", "pip", "config", "list"], purpose="Reading pip's configuration",
                            timeout=60)
         items = {}
