@@ -295,6 +295,22 @@ def core_digest(core: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def remove_images(tag: str) -> None:
+    """The notebook image and the environment image it was built on (about 1 GB a notebook:
+    a whole run that kept them filled a 100 GB disk). Another notebook with the same lock
+    builds its environment again."""
+    from jupyter_containerize.image.envimage import env_tag
+
+    labels = '{{index .Config.Labels "io.jupyter.containerize.lock-digest"}} ' \
+             '{{index .Config.Labels "io.jupyter.containerize.env-base"}}'
+    found = subprocess.run(["docker", "image", "inspect", tag, "--format", labels],
+                           capture_output=True, text=True).stdout.split()
+    names = [tag]
+    if len(found) == 2 and found[0].startswith("sha256:"):
+        names.append(env_tag(found[0].split(":", 1)[1], found[1]))
+    subprocess.run(["docker", "rmi", *names], capture_output=True)
+
+
 def build_and_run(notebook: Path, tree: Path, venv: Path, core: Path, out_dir: Path, tag: str,
                   cell_timeout: float, budget: float) -> dict:
     env = {**os.environ, "PYTHONPATH": str(core)}
@@ -503,6 +519,8 @@ def process(entry: dict, args, results: dict, digest: str, log) -> None:
             else:
                 same, why = False, f"the image wrote no notebook: {' | '.join(im.get('run_tail', []))[-300:]}"
             im.update(same=same, difference=why)
+            if not args.keep_images:
+                remove_images(tag)
             subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
         results["image"][image_key] = im
     log(f"  image: {im['build']} {im.get('cause', '')} same={im.get('same')} {im.get('difference', '')[:160]}")
@@ -619,6 +637,8 @@ def main(argv=None) -> int:
     parser.add_argument("--results", type=Path, default=CACHE / "results.json")
     parser.add_argument("--redo-kernel", action="store_true")
     parser.add_argument("--redo-image", action="store_true")
+    parser.add_argument("--keep-images", action="store_true", help="keep each notebook's image and its environment "
+                                                                    "image (about 1 GB a notebook)")
     parser.add_argument("--table", action="store_true", help="print the table of the kept results only")
     parser.add_argument("--kernel-results", type=Path, help="reuse the kernel runs kept in this results file")
     parser.add_argument("--done-in", type=Path, help="only the notebooks this results file has (a before/after pair)")
