@@ -62,15 +62,18 @@ def gamma(tmp_path) -> Path:
 
 
 def _children() -> list[int]:
-    """Live child processes of this one (the compilers)."""
+    """Live compiler processes this one started (``python -I -S -c WORKER``, image/bytecode.py);
+    other children (a server or registry another test's fixture keeps) do not count."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
             status = (entry / "status").read_text() if entry.name.isdigit() else ""
+            argv = (entry / "cmdline").read_bytes().split(b"\0") if status else []
         except OSError:
             continue
         fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
-        if fields.get("PPid", "").strip() == str(os.getpid()) and not fields.get("State", "").startswith("Z"):
+        if fields.get("PPid", "").strip() == str(os.getpid()) and not fields.get("State", "").startswith("Z") \
+                and argv[1:4] == [b"-I", b"-S", b"-c"]:
             found.append(int(entry.name))
     return found
 
