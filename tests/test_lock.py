@@ -171,3 +171,38 @@ def test_guesses_that_conflict_with_the_kernel_are_left_out_with_pips_cause(sour
     with pytest.raises(LockError, match=r"conflicting requirements: containerize-conflicting-guess 1.0 depends on six<1.10"):
         pipeline.lock(pipeline.analyse(notebook, env), env, Settings(cache_dir=cache_dir),
                       edits=PackageEdits(add=["containerize-conflicting-guess==1.0"]))
+
+
+@pytest.mark.network
+def test_a_guess_whose_only_file_is_an_sdist_that_does_not_build_is_left_out(tmp_path, six_kernel, cache_dir,
+                                                                              monkeypatch):
+    """scipy-cookbook's KDTree example imports `processing`, a Python 2-era package the kernel
+    lacks: its only file is an sdist whose setup.py is Python 2, and the whole build failed. A
+    guess whose sdist does not build is left out with the build's cause, like a guess nothing
+    installs; the same sdist asked for by the user still fails the lock."""
+    import tarfile
+
+    from jupyter_containerize.models import Requirement
+
+    links = tmp_path / "links"
+    links.mkdir()
+    source = tmp_path / "containerize-py2-guess-0.52"
+    source.mkdir()
+    (source / "setup.py").write_text("print 'a Python 2 setup script'\n")
+    (source / "PKG-INFO").write_text("Metadata-Version: 1.0\nName: containerize-py2-guess\nVersion: 0.52\n")
+    with tarfile.open(links / "containerize-py2-guess-0.52.tar.gz", "w:gz") as archive:
+        archive.add(source, arcname=source.name)
+    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
+    notebook = write_notebook(tmp_path / "nb.ipynb", "import six")
+    env = pipeline.kernel_environment(notebook, python=str(six_kernel))
+    analysis = pipeline.analyse(notebook, env)
+    guess = Requirement(name="containerize-py2-guess", source="guess", reasons=["import containerize_py2_guess (cell 1)"])
+    lock = pipeline.lock(analysis.model_copy(update={"requirements": [*analysis.requirements, guess]}), env,
+                         Settings(cache_dir=cache_dir))
+    assert "containerize-py2-guess" not in {p.name for p in lock.packages}
+    (warning,) = [w for w in lock.warnings if w.startswith("containerize-py2-guess left out")]
+    assert "only file for linux/amd64 is an sdist that does not build here" in warning
+
+    with pytest.raises(LockError, match="containerize-py2-guess==0.52 has no wheel for linux/amd64, only an sdist"):
+        pipeline.lock(analysis, env, Settings(cache_dir=cache_dir),
+                      edits=PackageEdits(add=["containerize-py2-guess==0.52"]))

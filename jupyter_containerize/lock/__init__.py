@@ -32,7 +32,7 @@ from . import pip
 from .closure import kernel_closure
 from .index import PackageIndex
 from .pinning import pin_for_target
-from .resolving import resolve
+from .resolving import SdistNotBuilt, resolve
 from .sources import Builder
 from .target import Target
 
@@ -228,8 +228,12 @@ def make_lock(
             if name not in guesses or name not in roots:
                 raise
             del roots[name]
-            warnings.append(f"{name} left out: named by an import the kernel cannot satisfy either, and no "
-                            f"file on the index installs on {target.platform} / Python {target.python_version}")
+            if isinstance(exc, SdistNotBuilt):
+                warnings.append(f"{name} left out: named by an import the kernel cannot satisfy either, and its "
+                                f"only file for {target.platform} is an sdist that does not build here ({exc})")
+            else:
+                warnings.append(f"{name} left out: named by an import the kernel cannot satisfy either, and no "
+                                f"file on the index installs on {target.platform} / Python {target.python_version}")
             notebook = kernel_closure(roots, environment.distributions, target, root_specs=root_specs)
         except pip.ResolutionConflict as exc:
             # Names guessed from imports the kernel lacks that cannot be installed beside the

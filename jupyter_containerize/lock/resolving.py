@@ -65,6 +65,10 @@ def sdist_candidate(files: list[IndexFile], specifier: SpecifierSet, target: Tar
     return None
 
 
+class SdistNotBuilt(pip.NoDistribution):
+    """The only file of a requirement for the target is an sdist that does not build here."""
+
+
 def _build_for(requirement: str, constraints: dict[str, SpecifierSet], target: Target, index: PackageIndex,
                builder: Builder) -> Shipped | None:
     try:
@@ -80,8 +84,8 @@ def _build_for(requirement: str, constraints: dict[str, SpecifierSet], target: T
     try:
         return builder.from_sdist(name, version, sdist.sha256 or "", target)
     except LockError as exc:  # pip's build error, or a wheel built here that the target refuses
-        raise LockError(f"{name}=={version} has no wheel for {target.platform}, only an sdist "
-                        f"({sdist.filename}), and it cannot be built on the host: {exc}") from None
+        raise SdistNotBuilt(f"{name}=={version} has no wheel for {target.platform}, only an sdist "
+                            f"({sdist.filename}), and it cannot be built on the host: {exc}", name) from None
 
 
 def _native_platforms(wheels: list[Path], target: Target) -> tuple[str, ...]:
