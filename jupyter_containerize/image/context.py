@@ -22,7 +22,7 @@ from .._version import __version__
 from ..errors import ContainerizeError, NoSpace, NotebookNotFound
 from . import dockerfile
 from .files import copy_inside
-from .layer import tar_header
+from .layer import read_exactly, tar_header
 
 LABEL_PREFIX = "io.jupyter.containerize"
 VENV = "/opt/venv"
@@ -41,7 +41,6 @@ RUNTIME_ENV = {
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
 }
 ENTRYPOINT = ["python", "/opt/containerize/run.py", "--output", "/out"]
-_BLOCK = 1 << 20
 # One line a .pth runs at every interpreter start of the image's environment: load the server
 # of the URLs fetched at build time (a ``.pth`` line that starts with ``import`` is executed).
 OFFLINE_PTH = ("import importlib.util as u; s = u.spec_from_file_location('containerize_offline', "
@@ -240,13 +239,8 @@ def context_stream(directory: Path) -> Iterator[bytes]:
             size = os.fstat(handle.fileno()).st_size
             header = tar_header(rel, size, 0o755 if rel.startswith("tools/") else 0o644)
             yield header
-            left = size
-            while left:
-                block = handle.read(min(_BLOCK, left))
-                if not block:
-                    raise ContainerizeError(f"{rel} changed while it was sent to the engine")
-                left -= len(block)
-                yield block
+            yield from read_exactly(handle, size,
+                                    ContainerizeError(f"{rel} changed while it was sent to the engine"))
         padding = b"\0" * (-size % tarfile.BLOCKSIZE)
         yield padding
         offset += len(header) + size + len(padding)

@@ -19,7 +19,7 @@ import json
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
+from typing import BinaryIO, Iterator, Optional, Sequence
 
 EPOCH = "1970-01-01T00:00:00Z"  # fixed times keep the image id a function of its content
 _BLOCK = 1 << 20
@@ -62,17 +62,23 @@ def _ranges(members: Sequence[tuple[str, int, int]], seen: set[str]) -> Iterator
         yield current
 
 
+def read_exactly(handle: BinaryIO, size: int, short: Exception) -> Iterator[bytes]:
+    """``size`` bytes of ``handle`` in blocks of at most 1 MiB; ``short`` is raised when the
+    file ends first (it shrank while being read)."""
+    left = size
+    while left:
+        block = handle.read(min(_BLOCK, left))
+        if not block:
+            raise short
+        left -= len(block)
+        yield block
+
+
 def layer_bytes(layer: Layer) -> Iterator[bytes]:
     for path, start, end in layer.ranges:
         with path.open("rb") as handle:
             handle.seek(start)
-            remaining = end - start
-            while remaining:
-                block = handle.read(min(_BLOCK, remaining))
-                if not block:
-                    raise ValueError(f"{path} ends before its index says")
-                remaining -= len(block)
-                yield block
+            yield from read_exactly(handle, end - start, ValueError(f"{path} ends before its index says"))
     yield b"\0" * (2 * tarfile.BLOCKSIZE)
 
 

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Sequence
 
+from ..image.layer import read_exactly
 from .blobs import BlobCache
 
 GZIP_LEVEL = 3  # 2x the speed of 6 here (110 vs 58 MB/s on 2 cores) for 8 % more bytes
 BLOCK = 4 << 20  # uncompressed bytes per gzip member
 LAYER_TAR = "application/vnd.oci.image.layer.v1.tar+gzip"
-_READ = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -77,14 +77,8 @@ def tar_stream(entries: Iterable[Entry], mtime: int) -> Iterator[bytes]:
         if entry.data is not None:
             yield entry.data
         else:
-            left = info.size
             with entry.source.open("rb") as handle:
-                while left:
-                    block = handle.read(min(_READ, left))
-                    if not block:
-                        raise OSError(f"{entry.source} changed while being read")
-                    left -= len(block)
-                    yield block
+                yield from read_exactly(handle, info.size, OSError(f"{entry.source} changed while being read"))
         yield b"\0" * (-info.size % tarfile.BLOCKSIZE)
     yield b"\0" * (2 * tarfile.BLOCKSIZE)
 
