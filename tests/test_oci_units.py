@@ -12,10 +12,11 @@ import tarfile
 
 import pytest
 
+from jupyter_containerize.image.tarentries import Entry, folders, tar_stream
 from jupyter_containerize.oci.base import BaseFacts, BaseImageError
 from jupyter_containerize.oci.credentials import credentials_for
 from jupyter_containerize.oci.reference import is_insecure, parse
-from jupyter_containerize.oci.tarlayer import Entry, folders, gzip_members, tar_stream
+from jupyter_containerize.oci.tarlayer import gzip_members
 
 
 def test_a_base_with_another_python_is_refused_naming_both():

@@ -16,7 +16,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import BinaryIO, Iterable, Optional
 
 from ..errors import PathOutsideRoot
 
@@ -127,20 +127,30 @@ def _walk(rel: Path, real: Path, root: Path, found: dict[str, HostFile], refused
     return count
 
 
-def copy_inside(source: Path, target: Path, root: Path) -> None:
-    """Put the file ``source`` at ``target`` (a hard link when possible, else a copy), after
-    checking that the file opened is inside ``root``: a link placed after the analysis
-    cannot smuggle an outside file in. Raises PathOutsideRoot naming ``source``."""
+def open_inside(source: Path, root: Path) -> BinaryIO:
+    """The file ``source`` opened for reading, after checking that the file opened is inside
+    ``root``: a link placed after the analysis cannot smuggle an outside file in. Raises
+    PathOutsideRoot naming ``source``."""
     root = Path(root).resolve()
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(source, flags)
     except OSError as exc:  # ELOOP: the last part became a link
         raise PathOutsideRoot(f"{source.name} cannot be opened as a plain file inside the root: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as handle:
+    handle = os.fdopen(fd, "rb")
+    opened = _opened_path(fd, source)
+    if opened is None or not (opened == root or root in opened.parents):
+        handle.close()
+        raise PathOutsideRoot(f"{source.name} leads outside the root; it is not put into the image")
+    return handle
+
+
+def copy_inside(source: Path, target: Path, root: Path) -> None:
+    """Put the file ``source`` at ``target`` (a hard link when possible, else a copy) once
+    :func:`open_inside` has checked it. Raises PathOutsideRoot naming ``source``."""
+    with open_inside(source, root) as handle:
+        fd = handle.fileno()
         opened = _opened_path(fd, source)
-        if opened is None or not (opened == root or root in opened.parents):
-            raise PathOutsideRoot(f"{source.name} leads outside the root; it is not copied into the image")
         stat = os.fstat(fd)
         try:
             os.link(opened, target)
