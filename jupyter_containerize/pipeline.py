@@ -23,6 +23,7 @@ from .analysis.notebook import kernel_name as read_kernel_name
 from .analysis.notebook import read_notebook
 from .analysis.secrets import check_secrets
 from .engine import BuildProgress, ContainerEngine
+from .engine.base import PartialLoadRefused
 from .errors import Cancelled, EngineUnavailable, InvalidRequest, NotebookNotFound, VerifyFailed
 from .image.context import ContextSpec, context_stream, labels_for, write_context
 from .image.dockerfile import check_text
@@ -31,6 +32,7 @@ from .image.fetch import Fetched, fetch_data
 from .image.files import Layout, expand, layout
 from .image.installed import InstalledWheels, compiler_for
 from .image.installer import uv_binary
+from .image.notebook_image import load_notebook_image
 from .image.provenance import git_provenance
 from .lock import Target, lock_digest, make_lock, render_lock
 from .lock.wheelhouse import Wheelhouse
@@ -172,7 +174,7 @@ def lock(analysis: Analysis, environment: KernelEnvironment, settings: Settings,
 @dataclass
 class PreparedContext:
     spec: ContextSpec
-    directory: Path
+    directory: Optional[Path]  # where it was written, when it was
     digest: str
 
 
@@ -185,11 +187,11 @@ def image_files(notebook: Path, analysis: Analysis, root: Optional[Path]) -> Lay
 
 
 def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings: Settings,
-                    directory: Path, *, python_version: str, root: Optional[Path] = None,
+                    directory: Optional[Path], *, python_version: str, root: Optional[Path] = None,
                     cancelled: Optional[threading.Event] = None,
                     on_wheel: Optional[Callable[[Path], None]] = None,
                     fetched: Optional[Fetched] = None) -> PreparedContext:
-    """The build context in ``directory``; ``on_wheel`` is told of each wheel as soon as it is
+    """The build context, written in ``directory`` when given; ``on_wheel`` is told of each wheel as soon as it is
     in the host cache (downloads run several at once); ``fetched``: what the notebook downloads,
     fetched at build time to ship in the image."""
     target = Target(the_lock.platform, python_version)
@@ -212,7 +214,8 @@ def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings
         fetched_urls=fetched.urls if fetched else (), nltk_data=fetched.nltk_data if fetched else None,
         **git_provenance(notebook, timeout=settings.timeouts.git, cancelled=cancelled),
     )
-    write_context(spec, directory)
+    if directory is not None:
+        write_context(spec, directory)
     return PreparedContext(spec, directory, digest)
 
 
@@ -329,10 +332,10 @@ def build_image(
                                  timeout=settings.timeouts.index, nltk_index=settings.nltk_index_url,
                                  cancelled=cancelled, log=reporter.log)
         try:  # the wheels install as they arrive, while the others download
-            prepared = [prepare_context(notebook, analysis, the_lock, settings, Path(tmp) / f"context-{i}",
+            prepared = [prepare_context(notebook, analysis, the_lock, settings, None,
                                         python_version=environment.python_version, root=root, cancelled=cancelled,
                                         on_wheel=installed.start, fetched=fetched)
-                        for i, the_lock in enumerate(locks)]
+                        for the_lock in locks]
             _check(cancelled)
             if output.name != "engine":
                 from .oci.build import Target, build_on_host
@@ -345,7 +348,8 @@ def build_image(
                                        installed=installed, created=request.created,
                                        container_labels=container_labels)
                 return result.model_copy(update={"duration_s": round(time.monotonic() - started, 3)})
-            image_id, spec = _engine_image(engine, prepared[0], tag, settings, installed, reporter, cancelled, tmp)
+            image_id, spec = _engine_image(engine, prepared[0], tag, settings, installed, reporter, cancelled, tmp,
+                                           created=request.created)
         finally:
             installed.close()
     if request.verify:
@@ -365,20 +369,30 @@ def build_image(
 
 def _engine_image(engine: ContainerEngine, prepared: PreparedContext, tag: str, settings: Settings,
                   installed: InstalledWheels, reporter: Reporter, cancelled: threading.Event,
-                  tmp: str) -> tuple[str, ContextSpec]:
-    """The notebook image built by the engine (untagged): the environment image, then the
-    notebook image's Dockerfile on top."""
+                  tmp: str, created: Optional[str] = None) -> tuple[str, ContextSpec]:
+    """The notebook image made on the engine (untagged): the environment image, then the
+    notebook's layers loaded onto it; a Dockerfile build where the engine loads only whole
+    images (Podman). ``created``: the image's creation time (default: now)."""
+    reporter.phase("build", f"Building {tag} from {prepared.spec.base_image}")
+    created = created or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    reporter.progress(1, 2, 0.0, "Step 1/2: the environment image")
+    env_tag = _environment_image(engine, prepared.spec, settings, installed, reporter, cancelled)
+    if env_tag is not None:
+        reporter.progress(2, 2, 50.0, f"Step 2/2: the notebook's layers onto {env_tag}")
+        try:
+            return load_notebook_image(engine, prepared.spec, env_tag, cache_dir=settings.cache_dir, previous=tag,
+                                       created=created, cancelled=cancelled, log=reporter.log), prepared.spec
+        except PartialLoadRefused as exc:
+            reporter.log(f"{exc}: the notebook image is built from a Dockerfile instead")
+
     def on_progress(item: BuildProgress) -> None:
         if item.step and item.steps:
             reporter.progress(item.step, item.steps, 100.0 * (item.step - 1) / item.steps, item.message)
         else:
             reporter.log(item.message)
 
-    reporter.phase("build", f"Building {tag} from {prepared.spec.base_image}")
-    env_tag = _environment_image(engine, prepared.spec, settings, installed, reporter, cancelled)
-    directory = prepared.directory if env_tag is None else write_context(
-        dataclasses.replace(prepared.spec, env_image=env_tag), Path(tmp) / "notebook-image")
-    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    spec = prepared.spec if env_tag is None else dataclasses.replace(prepared.spec, env_image=env_tag)
+    directory = write_context(spec, Path(tmp) / "notebook-image")
     image_id = engine.build(context_stream(directory), None, labels={"org.opencontainers.image.created": created},
                             on_progress=on_progress, cancelled=cancelled)
     return image_id, prepared.spec

@@ -96,7 +96,7 @@ def test_a_failed_verify_on_a_rebuild_keeps_the_previous_good_image(engine, cach
     bad = _cli(str(notebook), "--tag", tag, "--verify", cache_dir=cache_dir)
     assert bad.returncode == 1 and "RuntimeError: the edit broke it" in bad.stderr
     assert engine.inspect(tag).id == good_id  # still the image that runs
-    built = [line for line in bad.stderr.splitlines() if "Successfully built" in line]
+    built = [line for line in bad.stderr.splitlines() if "Loaded the notebook image" in line]
     assert built, bad.stderr[-2000:]
     unverified = built[-1].split()[-1]
     assert not _exists(unverified)  # the image that does not run is not kept either

@@ -312,30 +312,55 @@ def test_a_notebook_deleted_mid_build_fails_it_clearly(server, tmp_path, engine)
     assert server.get("containerize/info").status_code == 200
 
 
-def test_a_full_disk_under_the_build_context_fails_clearly_and_leaves_nothing(server, tmp_path, cache_dir, engine):
-    """The build's scratch folder on a 4 MB tmpfs, a 16 MB data file to copy into it."""
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    for part in ("wheels", "installed", "index-files", "hashes", "resolutions", "image-configs", "prepared-bases"):
-        if (cache_dir / part).exists():
-            (cache / part).symlink_to(cache_dir / part)  # warm, as the other tests left it
-    scratch = cache / "scratch"
-    scratch.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(scratch)], capture_output=True)
+@contextlib.contextmanager
+def _small_disk(folder: Path, size: str = "4m"):
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True)
     assert mounted.returncode == 0, f"cannot mount a tmpfs here: {mounted.stderr!r}"
     try:
-        server.cache = cache
-        (server.root / "blob.bin").write_bytes(os.urandom(16 * 1024 * 1024))
-        write_notebook(server.root / "full.ipynb", "open('blob.bin', 'rb').close()")
-        server.start()
-        done = server.wait_until_done(server.build(path="full.ipynb", tag="containerize-test/full:1")["id"],
-                                      within=300)
-        assert done["state"] == "failed" and done["error"]["phase"] == "context"
-        assert "No space left" in done["error"]["message"]
-        assert list(scratch.iterdir()) == []  # nothing half-written is left
-        assert not _tagged("containerize-test/full:1")
-        assert server.get("containerize/info").status_code == 200
+        yield folder
     finally:
-        server.stop()
-        subprocess.run(["umount", str(scratch)], check=False)
-        shutil.rmtree(cache, ignore_errors=True)
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_a_build_copies_no_data_file_into_its_scratch_folder(server, tmp_path, cache_dir, engine):
+    """The build's scratch folder on a 4 MB tmpfs, a 16 MB data file beside the notebook: the
+    engine path streams the file into its layer from where it is, so the build succeeds (it
+    once failed here for a full disk, copying the file into a build context first)."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for part in ("wheels", "installed", "index-files", "hashes", "resolutions", "image-configs", "prepared-bases",
+                 "locks", "layer-diffs"):
+        if (cache_dir / part).exists():
+            (cache / part).symlink_to(cache_dir / part)  # warm, as the other tests left it
+    with _small_disk(cache / "scratch") as scratch:
+        try:
+            server.cache = cache
+            (server.root / "blob.bin").write_bytes(os.urandom(16 * 1024 * 1024))
+            write_notebook(server.root / "full.ipynb", "print(len(open('blob.bin', 'rb').read()))")
+            server.start()
+            done = server.wait_until_done(server.build(path="full.ipynb", tag="containerize-test/full:1")["id"],
+                                          within=300)
+            assert done["state"] == "succeeded", done.get("error")
+            assert list(scratch.iterdir()) == []
+            size = subprocess.run(["docker", "run", "--rm", "--entrypoint", "stat", "containerize-test/full:1", "-c",
+                                   "%s", "blob.bin"], capture_output=True, text=True, check=True).stdout.strip()
+            assert size == str(16 * 1024 * 1024)
+        finally:
+            server.stop()
+            subprocess.run(["docker", "rmi", "containerize-test/full:1"], capture_output=True)
+    shutil.rmtree(cache, ignore_errors=True)
+
+
+def test_a_full_disk_under_an_exported_context_fails_clearly_and_leaves_nothing(tmp_path, cache_dir):
+    """``jupyter containerize export`` into a 4 MB tmpfs, a 16 MB data file to copy there."""
+    (tmp_path / "blob.bin").write_bytes(os.urandom(16 * 1024 * 1024))
+    notebook = write_notebook(tmp_path / "full.ipynb", "open('blob.bin', 'rb').close()")
+    with _small_disk(tmp_path / "small") as small:
+        env = {**os.environ, "CONTAINERIZE_CACHE": str(cache_dir)}
+        proc = subprocess.run(["jupyter", "containerize", "export", str(notebook), "-o", str(small / "ctx"),
+                               "--base", BASE_IMAGE], capture_output=True, text=True, env=env, timeout=600)
+        assert proc.returncode == 1
+        assert "No space left on the disk holding the build context" in proc.stderr, proc.stderr[-2000:]
+        assert "Traceback" not in proc.stderr
+        assert not (small / "ctx").exists()  # nothing half-written is left

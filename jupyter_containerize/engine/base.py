@@ -26,6 +26,7 @@ class ImageInfo:
     tags: tuple[str, ...] = ()
     labels: dict = field(default_factory=dict)
     repo_digests: tuple[str, ...] = ()
+    layers: tuple[str, ...] = ()  # the diff ids of its layers, base first
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,7 @@ class DockerEngine(ContainerEngine):
             id=data["Id"], size=int(data.get("Size") or 0), tags=tuple(data.get("RepoTags") or ()),
             labels=dict((data.get("Config") or {}).get("Labels") or {}),
             repo_digests=tuple(data.get("RepoDigests") or ()),
+            layers=tuple((data.get("RootFS") or {}).get("Layers") or ()),
         )
 
     def remove(self, image: str) -> None:

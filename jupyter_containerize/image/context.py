@@ -149,7 +149,16 @@ def _runner_dir() -> Path:
 
 def write_context(spec: ContextSpec, dest: Path) -> Path:
     """Write the context into ``dest`` (made empty first) and return it. A full disk is
-    NoSpace naming where, a notebook gone meanwhile NotebookNotFound."""
+    NoSpace naming where, a notebook gone meanwhile NotebookNotFound; a context not
+    written whole is removed."""
+    try:
+        return _written(spec, dest)
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+
+
+def _written(spec: ContextSpec, dest: Path) -> Path:
     try:
         return _write_context(spec, dest)
     except FileNotFoundError as exc:

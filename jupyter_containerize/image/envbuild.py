@@ -59,10 +59,11 @@ def ensure_environment(engine: ContainerEngine, spec: ContextSpec, *, cache_dir:
         installed = InstalledWheels(cache_dir / "installed", minor, compiler, compile_timeout, cancelled)
     segments = installed.segments(plan.wheels)
     layer = plan_layer([(segment, members_of(segment)) for segment in segments])
-    configs = _ConfigCache(cache_dir / "image-configs")
-    archive = LoadArchive(configs.get(engine, parent), layer, plan.tag,
-                          labels=envimage.labels(spec.wheels, spec.lock_digest, base_id), runtime=runtime_config(),
-                          created_by=f"jupyter-containerize: {len(plan.wheels)} installed packages")
+    configs = ConfigCache(cache_dir / "image-configs")
+    archive = LoadArchive.of_layer(configs.get(engine, parent), layer, plan.tag,
+                                   labels=envimage.labels(spec.wheels, spec.lock_digest, base_id),
+                                   runtime=runtime_config(),
+                                   created_by=f"jupyter-containerize: {len(plan.wheels)} installed packages")
     log(f"Loading the environment layer ({layer.size / 1e6:.0f} MB)")
     engine.load(archive.chunks(), cancelled=cancelled)
     configs.put(archive.config)
@@ -71,12 +72,11 @@ def ensure_environment(engine: ContainerEngine, spec: ContextSpec, *, cache_dir:
 
 def _prepared_base(engine: ContainerEngine, spec: ContextSpec, cache_dir: Path,
                    on_progress: Callable[[BuildProgress], None], cancelled: threading.Event) -> str:
-    """The prepared base's image id: remembered per base image id and Dockerfile, else built
+    """The prepared base's image id: remembered per base image id and what its Dockerfile is made of, else built
     (the engine's layer cache makes that quick too, but not as quick as one inspect)."""
-    dockerfile = envimage.render_base(spec)
     memo = None
     try:
-        key = hashlib.sha256(f"{engine.inspect(spec.base_image).id}\n{dockerfile}".encode()).hexdigest()
+        key = hashlib.sha256(f"{engine.inspect(spec.base_image).id}\n{envimage.base_key(spec)}".encode()).hexdigest()
         memo = cache_dir / "prepared-bases" / key
         if memo.is_file():
             known = memo.read_text().strip()
@@ -84,6 +84,7 @@ def _prepared_base(engine: ContainerEngine, spec: ContextSpec, cache_dir: Path,
                 return known
     except NotFound:  # not pulled yet (the build pulls it), or the prepared base was removed
         pass
+    dockerfile = envimage.render_base(spec)
     base_id = engine.build(envimage.base_context(dockerfile), envimage.base_tag(dockerfile), labels={},
                            on_progress=on_progress, cancelled=cancelled)
     if memo is not None:
@@ -92,7 +93,7 @@ def _prepared_base(engine: ContainerEngine, spec: ContextSpec, cache_dir: Path,
     return base_id
 
 
-class _ConfigCache:
+class ConfigCache:
     """Image configs by image id: the engine hands them out only inside a whole ``docker
     save``, so each is read once; an entry counts only when its sha256 is the id."""
 

@@ -19,7 +19,9 @@ import json
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator, Optional, Sequence
+from typing import BinaryIO, Callable, Iterator, Optional, Sequence
+
+from ..errors import ContainerizeError
 
 EPOCH = "1970-01-01T00:00:00Z"  # fixed times keep the image id a function of its content
 _BLOCK = 1 << 20
@@ -110,29 +112,67 @@ def image_id(config: bytes) -> str:
     return f"sha256:{hashlib.sha256(config).hexdigest()}"
 
 
-class LoadArchive:
-    """The ``docker save`` archive of ``parent + layer``, streamed, with only the new layer's
-    tar in it. The layer goes first and is hashed on the way; its config follows (the engine
-    reads the archive whole before it looks at the manifest). ``config`` is set at the end."""
+def canonical(value) -> bytes:
+    """JSON with sorted keys and no spaces: the bytes of a config or manifest are its digest."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
-    def __init__(self, parent_config: bytes, layer: Layer, tag: str, **config_options):
-        self.parent_config, self.layer, self.tag, self.options = parent_config, layer, tag, config_options
+
+@dataclass(frozen=True)
+class ArchiveLayer:
+    """A layer of a :class:`LoadArchive`: its tar's bytes, or only its diff id when the
+    engine has it already (it is then named and not sent)."""
+
+    size: int = 0  # bytes of the tar
+    chunks: Optional[Callable[[], Iterator[bytes]]] = None
+    diff_id: Optional[str] = None  # known: not sent
+
+
+class LoadArchive:
+    """The ``docker save`` archive of an image made of a parent the engine has and new
+    layers, streamed, holding only the layers the engine lacks. Each layer sent goes first
+    and is hashed on the way; ``make_config(diff_ids)`` (the new layers' diff ids, in order)
+    then gives the config, which follows (the engine reads the archive whole before it looks
+    at the manifest). ``config`` and ``diff_ids`` are set at the end. Without ``tag`` the
+    image is loaded untagged."""
+
+    def __init__(self, parent_config: bytes, layers: Sequence[ArchiveLayer],
+                 make_config: Callable[[list[str]], bytes], tag: Optional[str] = None):
+        self.parent_config, self.layers, self.make_config, self.tag = parent_config, layers, make_config, tag
         self.config: Optional[bytes] = None
+        self.diff_ids: list[str] = []
+
+    @classmethod
+    def of_layer(cls, parent_config: bytes, layer: Layer, tag: str, **config_options) -> "LoadArchive":
+        """``parent + layer`` (tar segments), its config made by :func:`child_config`."""
+        return cls(parent_config, [ArchiveLayer(layer.size, lambda: layer_bytes(layer))],
+                   lambda ids: child_config(parent_config, ids[0], **config_options), tag)
 
     def chunks(self) -> Iterator[bytes]:
-        digest = hashlib.sha256()
-        layer_name = "layer/layer.tar"
-        yield _header(layer_name, self.layer.size)
-        for block in layer_bytes(self.layer):
-            digest.update(block)
-            yield block
-        yield _padding(self.layer.size)
-        self.config = child_config(self.parent_config, f"sha256:{digest.hexdigest()}", **self.options)
+        names, self.diff_ids = [], []
+        for n, layer in enumerate(self.layers):
+            if layer.chunks is None:
+                self.diff_ids.append(layer.diff_id)
+                names.append(f"{layer.diff_id.split(':')[1]}/layer.tar")  # named, not sent: the engine has it
+                continue
+            name, digest, size = f"new-{n}/layer.tar", hashlib.sha256(), 0
+            yield _header(name, layer.size)
+            for block in layer.chunks():
+                digest.update(block)
+                size += len(block)
+                yield block
+            if size != layer.size:
+                raise ContainerizeError(f"A file of the image changed while it was read (layer {n}: {size} bytes, "
+                                        f"not the {layer.size} planned)")
+            yield _padding(layer.size)
+            self.diff_ids.append(f"sha256:{digest.hexdigest()}")
+            names.append(name)
+        self.config = self.make_config(self.diff_ids)
         parents = json.loads(self.parent_config).get("rootfs", {}).get("diff_ids", [])
         # The parent's layers are named but not sent: the engine has them.
-        layers = [f"{d.split(':')[1]}/layer.tar" for d in parents] + [layer_name]
+        layers = [f"{d.split(':')[1]}/layer.tar" for d in parents] + names
         config_name = f"{image_id(self.config).split(':')[1]}.json"
-        manifest = json.dumps([{"Config": config_name, "RepoTags": [self.tag], "Layers": layers}]).encode()
+        manifest = json.dumps([{"Config": config_name, "RepoTags": [self.tag] if self.tag else None,
+                                "Layers": layers}]).encode()
         yield _member_bytes(config_name, self.config)
         yield _member_bytes("manifest.json", manifest)
         yield b"\0" * (2 * tarfile.BLOCKSIZE)

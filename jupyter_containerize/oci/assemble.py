@@ -23,34 +23,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence
 
-from ..image.context import (
-    ENTRYPOINT,
-    OFFLINE_PTH,
-    RUNTIME_ENV,
-    UID,
-    USER,
-    VENV,
-    WORKDIR,
-    ContextSpec,
-    labels_for,
-    notebook_path,
-    offline_index,
-    site_packages,
-)
+from ..image.context import UID, USER, VENV, WORKDIR, ContextSpec
 from ..image.installed import members_of
-from ..image.layer import layer_bytes, plan_layer
+from ..image.layer import canonical, layer_bytes, plan_layer
+from ..image.notebook_layers import notebook_config, notebook_layers
+from ..image.tarentries import Entry, folders, recipe, tar_stream
 from .base import BaseImage
 from .blobs import BlobCache
-from .tarlayer import Blob, Entry, folders, make_layer, tar_stream
+from .tarlayer import Blob, make_layer
 
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 INDEX = "application/vnd.oci.image.index.v1+json"
 CONFIG = "application/vnd.oci.image.config.v1+json"
 FORMAT = "1"  # bump when the layers made for the same inputs change
-
-
-def canonical(value) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def sha256(data: bytes) -> str:
@@ -105,9 +90,8 @@ def assemble(spec: ContextSpec, base: BaseImage, segments: Sequence[Path], *, pl
     mtime = _epoch(created)
     layers = []
 
-    def add(entries: list[Entry], created_by: str, recipe_extra: str = "") -> None:
-        recipe = f"v{FORMAT}\0{mtime}\0{recipe_extra}\0" + "\n".join(sorted(e.recipe() for e in entries))
-        blob = make_layer(lambda: tar_stream(entries, mtime), recipe, cache, check)
+    def add(entries: Sequence[Entry], created_by: str) -> None:
+        blob = make_layer(lambda: tar_stream(entries, mtime), f"v{FORMAT}\0\0{recipe(entries, mtime)}", cache, check)
         layers.append(NewLayer(blob, created_by))
 
     add(_prepared_base(base, python, minor), f"jupyter-containerize: user {USER} ({UID}), an empty virtual "
@@ -120,11 +104,10 @@ def assemble(spec: ContextSpec, base: BaseImage, segments: Sequence[Path], *, pl
 
     layers.append(NewLayer(make_layer(environment, env_recipe, cache, check),
                            f"jupyter-containerize: {len(segments)} installed packages"))
-    add(_runner(spec), "jupyter-containerize: the runner, the lock and the SBOM")
-    if spec.files:
-        add(_files(spec), f"jupyter-containerize: {len(spec.files)} local module and data file(s)")
-    add(_notebook(spec), f"jupyter-containerize: {notebook_path(spec)}")
-    config = _config(base, spec, layers, created)
+    for layer in notebook_layers(spec):
+        add(layer.entries, layer.created_by)
+    config = notebook_config(base.config_json, spec, [(new.blob.diff_id, new.created_by) for new in layers], created,
+                             runtime=True)
     manifest = canonical({
         "schemaVersion": 2, "mediaType": MANIFEST,
         "config": {"mediaType": CONFIG, "digest": sha256(config), "size": len(config)},
@@ -169,77 +152,6 @@ def _prepared_base(base: BaseImage, python: str, minor: str) -> list[Entry]:
     ]
     named = {e.name for e in entries}
     return entries + [f for f in folders([e.name for e in entries]) if f.name not in named]
-
-
-def _runner(spec: ContextSpec) -> list[Entry]:
-    from importlib import resources
-
-    runner = Path(str(resources.files("jupyter_containerize.runner")))
-    entries = [Entry("opt/containerize/run.py", source=runner / "run.py"),
-               Entry("opt/containerize/requirements.lock", data=spec.lock_text.encode())]
-    if spec.sbom_json:
-        entries.append(Entry("opt/containerize/sbom.cdx.json", data=spec.sbom_json.encode()))
-    if spec.fetched_urls:  # served by offline.py, which a .pth in the environment loads
-        entries += [Entry("opt/containerize/offline.py", source=runner / "offline.py"),
-                    Entry("opt/containerize/urls/index.json", data=offline_index(spec).encode()),
-                    Entry(f"{site_packages(spec).lstrip('/')}/containerize-offline.pth", data=OFFLINE_PTH.encode())]
-        entries += [Entry(f"opt/containerize/urls/{source.name}", source=source) for _url, source in spec.fetched_urls]
-    if spec.nltk_data is not None:
-        entries += [Entry(f"usr/local/share/nltk_data/{path.relative_to(spec.nltk_data).as_posix()}", source=path)
-                    for path in sorted(spec.nltk_data.rglob("*")) if path.is_file()]
-    return entries + folders([e.name for e in entries])
-
-
-def _work(rel: str) -> str:
-    return f"{WORKDIR.lstrip('/')}/{rel}"
-
-
-def _files(spec: ContextSpec) -> list[Entry]:
-    """The local modules and data files, each checked inside the root when it is read (the
-    context's ``copy_inside`` checked them; here they are read again, so check again)."""
-    from ..image.files import within
-
-    root = (spec.files_root or spec.notebook.parent).resolve()
-    entries = []
-    for rel, source in spec.files:
-        inside = within(source, root)
-        if inside is None:
-            from ..errors import PathOutsideRoot
-
-            raise PathOutsideRoot(f"{rel} leads outside the root; it is not put into the image")
-        entries.append(Entry(_work(rel), source=inside, uid=UID))
-    names = [e.name for e in entries]
-    return entries + [f for f in folders(names, uid=UID) if f.name.count("/") >= WORKDIR.count("/")]
-
-
-def _notebook(spec: ContextSpec) -> list[Entry]:
-    entry = Entry(_work(notebook_path(spec)), source=spec.notebook, uid=UID)
-    return [entry, *[f for f in folders([entry.name], uid=UID) if f.name.count("/") >= WORKDIR.count("/")]]
-
-
-def _config(base: BaseImage, spec: ContextSpec, layers: Sequence[NewLayer], created: str) -> bytes:
-    parent = base.config_json
-    settings = dict(parent.get("config") or {})
-    env = dict(item.split("=", 1) for item in settings.get("Env") or [] if "=" in item)
-    env.update({name: value.replace("$PATH", env.get("PATH", "")) for name, value in RUNTIME_ENV.items()})
-    settings.update({
-        "Env": [f"{name}={value}" for name, value in env.items()],
-        "User": str(UID), "WorkingDir": WORKDIR, "Entrypoint": list(ENTRYPOINT), "Cmd": [notebook_path(spec)],
-        "Labels": {**(settings.get("Labels") or {}), **labels_for(spec),
-                   "org.opencontainers.image.created": created},
-    })
-    settings.pop("Shell", None)
-    settings.pop("Healthcheck", None)
-    rootfs = parent.get("rootfs") or {"type": "layers", "diff_ids": []}
-    config = {
-        **{key: parent[key] for key in ("architecture", "os", "variant", "os.version") if key in parent},
-        "created": created,
-        "config": settings,
-        "rootfs": {"type": "layers", "diff_ids": [*rootfs.get("diff_ids", []), *[new.blob.diff_id for new in layers]]},
-        "history": [*parent.get("history", []),
-                    *[{"created": created, "created_by": layer.created_by} for layer in layers]],
-    }
-    return canonical(config)
 
 
 def source_date(spec: ContextSpec, environ: Optional[dict] = None) -> str:
