@@ -12,6 +12,7 @@ holds no URL. ``cancelled`` and ``timeouts`` reach every pip run and index reque
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -197,6 +198,59 @@ def make_lock(
     ``cancelled`` is set (:class:`~..errors.Cancelled`)."""
     timeouts = timeouts or Timeouts()
     edits = edits or PackageEdits()
+    config = pip.host_index_config()
+    memo = _LockMemo(cache_dir, resolution_ttl, analysis, environment, platform, edits, config) \
+        if cache_dir is not None and index is None and resolution_ttl > 0 else None
+    made = memo.get() if memo else None
+    if made is not None:
+        return made
+    made = _make_lock(analysis, environment, platform, edits, config, cache_dir, index, cancelled, timeouts,
+                      resolution_ttl)
+    if memo:
+        memo.put(made)
+    return made
+
+
+class _LockMemo:
+    """The lock made for the same analysed requirements, kernel environment (its
+    fingerprint), platform, edits and index configuration within the resolution TTL: a
+    rebuild after an edit that changes no import does not pin again. Locks with packages
+    built or taken from the host (a local checkout may change under the same version) are
+    not kept."""
+
+    def __init__(self, cache_dir: Path, ttl: float, analysis: Analysis, environment, platform: str,
+                 edits: PackageEdits, config: pip.IndexConfig):
+        from .._version import __version__
+
+        key = json.dumps([LOCK_MEMO_VERSION, __version__, analysis.notebook,
+                          [r.model_dump(mode="json") for r in analysis.requirements], environment.executable,
+                          environment.fingerprint, environment.python_version, platform, edits.model_dump(mode="json"),
+                          config.fingerprint(), RUNNER_REQUIREMENTS], sort_keys=True)
+        self.path = cache_dir / "locks" / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
+        self.ttl = ttl
+
+    def get(self) -> Optional[Lock]:
+        try:
+            stored = json.loads(self.path.read_text())
+            if not 0 <= time.time() - stored["created"] <= self.ttl:
+                return None
+            return Lock.model_validate(stored["lock"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # missing, expired, torn or of an older format: lock again
+
+    def put(self, lock: Lock) -> None:
+        if any(p.wheel or p.origin for p in lock.packages):
+            return
+        with contextlib.suppress(OSError):  # a memo: without it, the next build locks again
+            cachedir.write_atomic(self.path, json.dumps({"created": time.time(), "lock": lock.model_dump(mode="json")}))
+
+
+LOCK_MEMO_VERSION = 1
+
+
+def _make_lock(analysis: Analysis, environment, platform: str, edits: PackageEdits, config: pip.IndexConfig,
+               cache_dir: Optional[Path], index: Optional[PackageIndex], cancelled: Optional[threading.Event],
+               timeouts: Timeouts, resolution_ttl: float) -> Lock:
     target = Target(platform, environment.python_version)
     roots, root_specs, warnings = _roots(analysis, environment, edits)
     notebook = kernel_closure(roots, environment.distributions, target, root_specs=root_specs)
@@ -209,7 +263,6 @@ def make_lock(
             if name not in entries:
                 entries[name] = _Entry(pin.version, group, "kernel", list(pin.reasons))
     direct = {n for n in entries if environment.distributions[n].direct_url}
-    config = pip.host_index_config()
     index = index or PackageIndex(config, cache_dir, deadline=timeouts.index, cancelled=cancelled)
     builder = Builder(cache_dir, timeout=timeouts.wheel_build, cancelled=cancelled)
     # names the notebook's imports lead to (guessed, from the alias table, or implied by a
