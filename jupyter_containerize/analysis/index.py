@@ -65,8 +65,7 @@ class SimpleIndex:
         self.timeout = timeout
         self._cache: dict[str, bool | None] = {}
         self._lock = threading.Lock()
-        cert = pip_setting("cert") or os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE")
-        self._context = ssl.create_default_context(cafile=cert) if cert and os.path.exists(cert) else None
+        self._context: ssl.SSLContext | None | bool = False  # made at the first question (reading CAs takes time)
 
     def __call__(self, name: str) -> bool | None:
         with self._lock:
@@ -77,13 +76,20 @@ class SimpleIndex:
             self._cache[name] = answer
         return answer
 
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        with self._lock:
+            if self._context is False:
+                cert = pip_setting("cert") or os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE")
+                self._context = ssl.create_default_context(cafile=cert) if cert and os.path.exists(cert) else None
+            return self._context
+
     def _ask(self, name: str) -> bool | None:
         request = urllib.request.Request(
             f"{self.url}/{name}/",
             headers={"Accept": "application/vnd.pypi.simple.v1+json, text/html;q=0.1"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout, context=self._context) as response:
+            with urllib.request.urlopen(request, timeout=self.timeout, context=self._ssl_context()) as response:
                 body, ends = b"", time.monotonic() + 3 * self.timeout
                 while len(body) < MAX_ANSWER and (chunk := response.read1(MAX_ANSWER - len(body))):
                     body += chunk

@@ -19,11 +19,13 @@ import functools
 import json
 import re
 from importlib import resources
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidRequest
 from ..tags import validate_image_reference
+
+if TYPE_CHECKING:
+    import jinja2
 
 # C0 controls, DEL, C1 controls and the Unicode line/paragraph separators
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -81,6 +83,8 @@ def _python_minor(value: object) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _environment() -> jinja2.Environment:
+    import jinja2  # only when a Dockerfile is rendered (a rebuild often renders none)
+
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                                      autoescape=False, finalize=_finalize)
     environment.filters.update(json=_json, quoted=_quoted, comment=_comment, image=_image, debian=_debian,
@@ -88,9 +92,13 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
+def template_text(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text()
+
+
 @functools.lru_cache(maxsize=None)
 def _template(name: str) -> jinja2.Template:
-    return _environment().from_string(resources.files(__package__).joinpath(name).read_text())
+    return _environment().from_string(template_text(name))
 
 
 def render(name: str, **values) -> str:

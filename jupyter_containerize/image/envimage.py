@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,12 +87,22 @@ def labels(wheels: Iterable[Path], lock_digest: str, base_id: str) -> dict[str, 
     }
 
 
+def _base_inputs(spec: ContextSpec) -> dict:
+    return dict(version=__version__, base_image=spec.base_image, venv=VENV, user=USER, uid=UID, workdir=WORKDIR,
+                system_packages=sorted(spec.system_packages), python=".".join(spec.python_version.split(".")[:2]))
+
+
 def render_base(spec: ContextSpec) -> str:
     """The prepared base's Dockerfile: fails with a clear message when the base image's
     Python is not the kernel's major.minor."""
-    return dockerfile.render("Dockerfile.base.j2", version=__version__, base_image=spec.base_image, venv=VENV,
-                             user=USER, uid=UID, workdir=WORKDIR, system_packages=sorted(spec.system_packages),
-                             python=".".join(spec.python_version.split(".")[:2]))
+    return dockerfile.render("Dockerfile.base.j2", **_base_inputs(spec))
+
+
+def base_key(spec: ContextSpec) -> str:
+    """A digest of what :func:`render_base` renders (the template and its inputs), known
+    without rendering it."""
+    template = dockerfile.template_text("Dockerfile.base.j2")
+    return hashlib.sha256(json.dumps([template, _base_inputs(spec)], sort_keys=True).encode()).hexdigest()
 
 
 def base_context(dockerfile: str) -> io.BytesIO:
