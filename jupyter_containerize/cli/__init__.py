@@ -8,6 +8,8 @@ Each subcommand is a module of this package with ``register(subparsers)`` and
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 
 from .._version import __version__
@@ -40,5 +42,20 @@ def main(argv=None) -> int:
         return 130
 
 
+def run() -> None:
+    """The ``jupyter-containerize`` script: :func:`main`, then an exit without tearing the
+    interpreter down. The command is done, its files closed and its output flushed here;
+    freeing the tens of thousands of objects a build leaves costs every command 0.07-0.1 s
+    (a third of a rebuild after a one-cell edit)."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # the reader went away (``| head``)
+        code = code or 1
+    logging.shutdown()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
