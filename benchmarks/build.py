@@ -100,13 +100,21 @@ class Ours:
 
     def build(self, notebook: Path, tag: str, base: str, cache: Path, *, pip_cache: Path | None = None,
               add: tuple[str, ...] = ()) -> tuple[float, int]:
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        env = as_installed({**os.environ, "PYTHONPATH": str(REPO)})
         if pip_cache is not None:
             env["PIP_CACHE_DIR"] = str(pip_cache)
         args = [*self.argv_head, str(notebook), "--tag", tag, "--base", base,
                 "--cache-dir", str(cache), *(["--python", self.python] if self.python else []),
                 *(a for spec in add for a in ("--add", spec))]
         return run_measured(args, env)
+
+
+def as_installed(env: dict) -> dict:
+    """The environment of a user's command: an installed package has its bytecode written
+    (pip compiles it; an editable checkout writes it at the first import), so a
+    ``PYTHONDONTWRITEBYTECODE`` of this shell must not make every run compile our modules."""
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 CPU: dict[tuple, list[float]] = {}  # CPU seconds (user + system) of each measured command, by argv
@@ -255,7 +263,7 @@ def remove_images(client, nonce: str) -> None:
 def cli_help(runs: int = 20) -> tuple[float, float, float]:
     """Median seconds of ``jupyter containerize --help`` (this interpreter's ``jupyter``, no
     pyenv shim), its median CPU seconds, and the median through the ``jupyter`` first on PATH."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = as_installed({**os.environ, "PYTHONPATH": str(REPO)})
     medians, cpu = [], 0.0
     for jupyter in (str(BIN / "jupyter"), shutil.which("jupyter") or str(BIN / "jupyter")):
         argv = [jupyter, "containerize", "--help"]

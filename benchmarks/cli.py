@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+# as a user's command runs: an installed package has its bytecode (no PYTHONDONTWRITEBYTECODE)
+ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "PYTHONPATH": str(REPO)}
 COMMANDS = {
     "jupyter containerize --help": [str(Path(sys.executable).parent / "jupyter"), "containerize", "--help"],
     "python -m jupyter_containerize.cli --help": [sys.executable, "-m", "jupyter_containerize.cli", "--help"],

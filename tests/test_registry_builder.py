@@ -81,6 +81,7 @@ def test_without_an_engine_the_server_assembles_pushes_and_the_image_runs(regist
     (root / "files" / "data" / "prices.csv").write_text("item,price\na,3\nb,4\n")
     write_notebook(root / "files" / "with-files.ipynb",
                    "import csv\nimport helper\nrows = list(csv.reader(open('data/prices.csv')))[1:]",
+                   "open('note.txt', 'w').write('the working directory is the user\\'s')",
                    "print('TOTAL', helper.total(rows))")
     server = ServerProcess(root=root, store=tmp_path / "builds.sqlite", cache=cache_dir, log=tmp_path / "server.log",
                            options={"base_image": base, "registry": f"{registry.host}/team"},
