@@ -419,6 +419,22 @@ REMOVED_API = re.compile(r"AttributeError|ImportError: cannot import name|TypeEr
                          r"SyntaxError|NameError: name 'print'|IndentationError|TabError", re.I)
 
 
+def difference_owner(difference: str) -> str:
+    """Whose a difference is. The image running further than the harness's kernel means the
+    kernel lacked a package or program the image has (a venv made from requirement files, a
+    host without ffmpeg): the outside world. A write into the image's read-only root (a run's
+    root filesystem is read-only apart from home, the working directory, /tmp and /out) is by
+    design. Anything else is ours."""
+    if difference.startswith("image ran clean where the kernel failed"):
+        return "outside world: the image has what the kernel lacked"
+    further = re.match(r"kernel failed at cell (\d+) .*, image at cell (\d+)", difference)
+    if further and int(further.group(2)) > int(further.group(1)):
+        return "outside world: the image has what the kernel lacked"
+    if "Read-only file system" in difference:
+        return "by design: the image's root filesystem is read-only"
+    return "ours"
+
+
 def kernel_cause(report: dict, missing_files: list[str], heavy: list[str]) -> str:
     if report.get("status") == "clean":
         return ""
@@ -587,7 +603,8 @@ def table(manifest: dict, results: dict, digest: str, only: set | None = None) -
         else:
             image_counts["differs"] += 1
             diffs[im.get("difference", "")[:110]] += 1
-            rows.append((entry["id"], "differs", im.get("difference", "")[:110]))
+            rows.append((entry["id"], f"differs, {difference_owner(im.get('difference', ''))}",
+                         im.get("difference", "")[:110]))
     lines = [f"corpus: {done} of {manifest['count']} notebooks done with core {digest}", "",
              "ran in the kernel:"]
     lines += [f"  {n:4d}  {what}" for what, n in kernel_counts.most_common()]
@@ -599,6 +616,10 @@ def table(manifest: dict, results: dict, digest: str, only: set | None = None) -
     if build_causes:
         lines += ["", "build failures by cause:"] + [f"  {n:4d}  {c}" for c, n in build_causes.most_common()]
     if diffs:
+        owners = Counter()
+        for difference, n in diffs.items():
+            owners[difference_owner(difference)] += n
+        lines += ["", "differences by owner:"] + [f"  {n:4d}  {c}" for c, n in owners.most_common()]
         lines += ["", "differences (first line):"] + [f"  {n:4d}  {c}" for c, n in diffs.most_common()]
     if build_times:
         lines += ["", f"median build {statistics.median(build_times):.0f} s, median run {statistics.median(run_times):.0f} s,"
