@@ -55,8 +55,12 @@ def test_the_same_inputs_take_the_lock_made_before(pinnings, tmp_path):
     assert stored["lock"]["packages"][0]["name"] == "six"
 
 
-@pytest.mark.parametrize("change", ["requirements", "environment", "platform", "edits", "index"])
+@pytest.mark.parametrize("change", ["requirements", "environment", "platform", "edits", "index", "find-links file"])
 def test_any_input_that_changes_the_lock_makes_it_again(pinnings, tmp_path, monkeypatch, change):
+    links = tmp_path / "links"
+    links.mkdir()
+    (links / "six-1.16.0-py2.py3-none-any.whl").write_bytes(b"built once")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
     make_lock(_analysis("six"), _Env(), cache_dir=tmp_path)
     analysis, env, kwargs = _analysis("six"), _Env(), {}
     if change == "requirements":
@@ -67,6 +71,8 @@ def test_any_input_that_changes_the_lock_makes_it_again(pinnings, tmp_path, monk
         kwargs["platform"] = "linux/arm64"
     elif change == "edits":
         kwargs["edits"] = PackageEdits(add=["tinydb==4.8.0"])
+    elif change == "find-links file":  # rebuilt under the same name: its hash changed
+        (links / "six-1.16.0-py2.py3-none-any.whl").write_bytes(b"built again, another size")
     else:
         monkeypatch.setenv("PIP_INDEX_URL", "https://mirror.example/simple")
     make_lock(analysis, env, cache_dir=tmp_path, **kwargs)

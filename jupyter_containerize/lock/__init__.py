@@ -199,8 +199,8 @@ def make_lock(
     timeouts = timeouts or Timeouts()
     edits = edits or PackageEdits()
     config = pip.host_index_config()
-    memo = _LockMemo(cache_dir, resolution_ttl, analysis, environment, platform, edits, config) \
-        if cache_dir is not None and index is None and resolution_ttl > 0 else None
+    known = cache_dir is not None and index is None and resolution_ttl > 0 and getattr(environment, "fingerprint", "")
+    memo = _LockMemo(cache_dir, resolution_ttl, analysis, environment, platform, edits, config) if known else None
     made = memo.get() if memo else None
     if made is not None:
         return made

@@ -140,7 +140,8 @@ class PackageIndex:
         self.config = config
         self.deadline = deadline
         self.cancelled = cancelled
-        key = hashlib.sha256(json.dumps([CACHE_VERSION, config.index_urls, config.find_links]).encode())
+        # the configuration's fingerprint: a local find-links file rebuilt under the same name is another key
+        key = hashlib.sha256(json.dumps([CACHE_VERSION, config.fingerprint()]).encode())
         self._cache = cache_dir / "index-files" / key.hexdigest()[:16] if cache_dir else None
         self._memory: dict[tuple[str, str], list[IndexFile]] = {}
         self._ssl = None

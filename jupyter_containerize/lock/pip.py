@@ -204,14 +204,17 @@ class IndexConfig:
     def fingerprint(self) -> str:
         """A digest of everything here that changes what pip's resolver picks: the indexes
         and find-links, the content of the constraint files and of local find-links folders
-        (names), the options. A digest only: URLs and their credentials are never kept."""
-        def folder(location: str) -> list[str]:
+        (each file's name, size and time: an sdist rebuilt under the same version is another
+        file), the options. A digest only: URLs and their credentials are never kept."""
+        def folder(location: str) -> list:
             if "://" in location and not location.startswith("file:"):
                 return []  # a page on a server: its answers change with time (the TTL's job)
             path = (urllib.request.url2pathname(urllib.parse.urlsplit(location).path)
                     if location.startswith("file:") else location)
             try:
-                return sorted(os.listdir(path))
+                with os.scandir(path) as entries:
+                    return sorted([e.name, *((e.stat().st_size, e.stat().st_mtime_ns) if e.is_file() else ())]
+                                  for e in entries)
             except OSError:
                 return []
 
