@@ -47,11 +47,14 @@ test.describe('Containerize panel: entry points', () => {
 
   test('opens from the command palette', async ({ page }) => {
     await openNotebook(page);
-    await page.evaluate(() =>
-      window.jupyterapp.commands.execute('apputils:activate-command-palette')
-    );
     const palette = page.locator('#command-palette');
-    await expect(palette).toBeVisible();
+    // the palette opens once the shell takes commands: ask again until it shows
+    await expect(async () => {
+      await page.evaluate(() =>
+        window.jupyterapp.commands.execute('apputils:activate-command-palette')
+      );
+      await expect(palette).toBeVisible({ timeout: 3_000 });
+    }).toPass({ timeout: 30_000 });
     await palette
       .locator('.lm-CommandPalette-input')
       .fill('Containerize Notebook');
