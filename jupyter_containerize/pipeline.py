@@ -20,7 +20,7 @@ from packaging.utils import canonicalize_name
 from .analysis import KernelEnvironment, analyze_notebook, inspect_interpreter, interpreter_for_kernel
 from .analysis.fingerprint import MAX_LABELLED_CELLS, cell_hashes, code_digest
 from .analysis.notebook import kernel_name as read_kernel_name
-from .analysis.notebook import read_notebook
+from .analysis.notebook import notebook_bytes, parse_notebook, read_notebook
 from .analysis.secrets import check_secrets
 from .engine import BuildProgress, ContainerEngine
 from .engine.base import PartialLoadRefused
@@ -199,7 +199,8 @@ def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings
         the_lock, target, timeout=settings.timeouts.pip, cancelled=cancelled, on_ready=on_wheel)
     placed = image_files(notebook, analysis, root)
     digest = lock_digest(the_lock)
-    content = read_notebook(notebook)
+    raw = notebook_bytes(notebook)  # read once: the image holds the notebook its labels describe
+    content = parse_notebook(raw, notebook.name)
     cells = cell_hashes(content)
     spec = ContextSpec(
         notebook=notebook, base_image=settings.base_image_for(python_version),
@@ -212,6 +213,7 @@ def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings
         notebook_digest=code_digest(content),
         notebook_cells=tuple(cells) if len(cells) <= MAX_LABELLED_CELLS else (),
         fetched_urls=fetched.urls if fetched else (), nltk_data=fetched.nltk_data if fetched else None,
+        notebook_bytes=raw,
         **git_provenance(notebook, timeout=settings.timeouts.git, cancelled=cancelled),
     )
     if directory is not None:

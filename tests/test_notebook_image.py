@@ -170,3 +170,26 @@ def test_a_layer_the_previous_image_lost_is_sent_on_a_second_try(tmp_path):
     assert second != first
     assert json.loads((cache / "image-configs" / f"{second.split(':')[1]}.json").read_text())["rootfs"]["diff_ids"][1] \
         == runner_diff  # the same runner layer
+
+
+def test_the_image_holds_the_notebook_its_labels_describe(tmp_path):
+    """A notebook saved again during the build (JupyterLab's autosave) does not reach the
+    image: it is read once, and its layer and its digest label are of those bytes."""
+    from jupyter_containerize.analysis.fingerprint import code_digest
+    from jupyter_containerize.analysis.notebook import parse_notebook
+    from jupyter_containerize.image.context import NOTEBOOK_DIGEST_LABEL, labels_for
+    from jupyter_containerize.image.notebook_layers import notebook_entries
+    from jupyter_containerize.models import Analysis, Lock, PythonInfo
+    from jupyter_containerize.pipeline import prepare_context
+    from jupyter_containerize.settings import Settings
+
+    notebook = write_notebook(tmp_path / "saved.ipynb", "print('as built')")
+    built = notebook.read_bytes()
+    analysis = Analysis(notebook="saved.ipynb", python=PythonInfo(version="3.11.7", executable="python"))
+    lock = Lock(notebook="saved.ipynb", python_version="3.11", platform="linux/amd64")
+    prepared = prepare_context(notebook, analysis, lock, Settings(cache_dir=tmp_path / "cache"), None,
+                               python_version="3.11.7")
+    write_notebook(notebook, "print('saved while building')")
+    layer = b"".join(tar_stream(notebook_entries(prepared.spec), 0))
+    assert b"as built" in layer and b"while building" not in layer
+    assert labels_for(prepared.spec)[NOTEBOOK_DIGEST_LABEL] == f"sha256:{code_digest(parse_notebook(built, 'x'))}"

@@ -24,17 +24,21 @@ _PYTHON = re.compile(r"^i?python\s*\d*(\.\d+)*$", re.IGNORECASE)
 def read_notebook(path: Path) -> dict:
     """The notebook at ``path`` as JSON (nbformat >= 4; v3 worksheets are flattened),
     checked to have the shape the rest of the code reads."""
+    return parse_notebook(notebook_bytes(path), Path(path).name)
+
+
+def notebook_bytes(path: Path) -> bytes:
+    """The bytes of the notebook file at ``path``; NotebookNotFound or NotebookInvalid
+    naming why they cannot be read."""
     path = Path(path)
-    name = path.name
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise NotebookNotFound(f"No notebook at {path}") from None
     except IsADirectoryError:
         raise NotebookNotFound(f"{path} is a directory, not a notebook") from None
     except OSError as exc:  # a symbolic link loop, a name too long, no permission...
-        raise NotebookInvalid(f"{name} cannot be read: {exc.strerror or exc}") from None
-    return parse_notebook(raw, name)
+        raise NotebookInvalid(f"{path.name} cannot be read: {exc.strerror or exc}") from None
 
 
 def parse_notebook(raw: bytes, name: str) -> dict:

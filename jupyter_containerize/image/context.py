@@ -75,6 +75,7 @@ class ContextSpec:
     notebook_cells: tuple[str, ...] = ()  # one hash per cell (``-``: not code), a label when given
     fetched_urls: tuple[tuple[str, Path], ...] = ()  # (URL, host file) fetched at build time (fetch_data)
     nltk_data: Optional[Path] = None  # an nltk_data folder fetched at build time
+    notebook_bytes: Optional[bytes] = None  # the notebook as read once for the build (else read from ``notebook``)
 
 
 def notebook_path(spec: ContextSpec) -> str:
@@ -203,7 +204,10 @@ def _write_context(spec: ContextSpec, dest: Path) -> Path:
         copy_inside(source, target, root)
     target = _inside(dest / "notebook", notebook_path(spec))
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(spec.notebook, target)
+    if spec.notebook_bytes is not None:
+        target.write_bytes(spec.notebook_bytes)
+    else:
+        shutil.copyfile(spec.notebook, target)
     return dest
 
 

@@ -99,7 +99,11 @@ def files_entries(spec: ContextSpec) -> tuple[Entry, ...]:
 
 
 def notebook_entries(spec: ContextSpec) -> tuple[Entry, ...]:
-    return _with_folders([Entry(_work(notebook_path(spec)), source=spec.notebook, uid=UID)])
+    if spec.notebook_bytes is not None:  # the very notebook the labels describe, saved since or not
+        entry = Entry(_work(notebook_path(spec)), data=spec.notebook_bytes, uid=UID)
+    else:
+        entry = Entry(_work(notebook_path(spec)), source=spec.notebook, uid=UID)
+    return _with_folders([entry])
 
 
 def notebook_config(parent: dict, spec: ContextSpec, layers: Sequence[tuple[str, str]], created: str, *,
