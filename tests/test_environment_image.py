@@ -208,3 +208,23 @@ def test_a_base_image_with_another_python_is_named(engine, tmp_path, wheels):
         ensure_environment(engine, _spec(tmp_path, wheels, python_version="3.12.4"),
                            cache_dir=tmp_path / "cache", compiler=None, on_progress=lambda item: None,
                            log=lambda line: None, cancelled=threading.Event())
+
+
+@pytest.mark.engine
+def test_the_engine_describes_an_image_as_its_config_says(engine, tmp_path):
+    """What the environment image takes from its parent is read from the engine's inspect
+    and history (no export of the image): the same layers, the same history rows with the
+    same empty-layer marks, the same runtime settings as the config itself says."""
+    (tmp_path / "Dockerfile").write_text(f"FROM {BASE_IMAGE}\nLABEL made.by=test\nENV GREETING=hi\n"
+                                         "RUN echo x > /x\nRUN true\nWORKDIR /srv\nUSER 1000\nCMD [\"python3\"]\n")
+    tag = "containerize-test/described:1"
+    subprocess.run(["docker", "build", "-q", "-t", tag, str(tmp_path)], check=True, capture_output=True)
+    exact = json.loads(engine.image_config(tag))
+    told = engine.image_settings(tag)
+    assert told["rootfs"]["diff_ids"] == exact["rootfs"]["diff_ids"] and len(told["rootfs"]["diff_ids"]) == 2  # RUN true: none
+    assert [(h["created_by"], h.get("empty_layer", False)) for h in told["history"]] == \
+        [(h.get("created_by", ""), h.get("empty_layer", False)) for h in exact["history"]]
+    assert (told["architecture"], told["os"]) == (exact["architecture"], exact["os"])
+    for key in ("Env", "Cmd", "Labels", "WorkingDir", "User"):
+        assert told["config"][key] == exact["config"][key]
+    subprocess.run(["docker", "rmi", tag], capture_output=True)

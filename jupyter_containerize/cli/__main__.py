@@ -1,3 +1,5 @@
-from . import run
+import sys
 
-run()
+from . import main
+
+sys.exit(main())  # a normal exit: profilers and coverage run under ``python -m`` see its end

@@ -150,6 +150,12 @@ class ContainerEngine(abc.ABC):
         """The image's config JSON, byte for byte (its sha256 is the image id)."""
         raise NotImplementedError(f"{type(self).__name__} cannot export images")
 
+    def image_settings(self, image: str) -> dict:
+        """What an image made on top of ``image`` takes from its config (``architecture``,
+        ``os``, ``variant``, ``config``, ``rootfs``, ``history``), read without exporting
+        it; NotImplementedError when the engine cannot tell them (then :meth:`image_config`)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot describe images")
+
     def load(self, archive: Iterable[bytes], *, cancelled: threading.Event) -> None:
         """Load a ``docker save`` archive (layers the engine has may be left out of it)."""
         raise NotImplementedError(f"{type(self).__name__} cannot load images")

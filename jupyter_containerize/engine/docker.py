@@ -19,6 +19,9 @@ from .registry import pull_error, push_error, repository_of
 _STEP = re.compile(r"^Step (\d+)/(\d+) :")
 _FROM = re.compile(r"^FROM\s+(\S+)", re.IGNORECASE)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# a history row that changed no file: the classic builder's "#(nop)", BuildKit's instruction names
+_METADATA = re.compile(r"#\(nop\)|^(ENV|LABEL|CMD|ENTRYPOINT|WORKDIR|USER|EXPOSE|VOLUME|ARG|STOPSIGNAL|HEALTHCHECK|"
+                       r"SHELL|ONBUILD|MAINTAINER)\b")
 # Podman: a docker-archive whose parent layers are not in it
 _PARTIAL = re.compile(r"layer tarfiles are missing|does not match any of the supported image formats")
 
@@ -235,6 +238,36 @@ class DockerEngine(ContainerEngine):
 
         with self._session(image) as client:
             return config_from_save(client.get_image(image, chunk_size=1 << 20))
+
+    def image_settings(self, image: str) -> dict:
+        """From the engine's inspect and history (a ``docker save`` of a 170 MB base to read
+        its config takes 1.5 s). A history row is a layer when it has bytes; when that does
+        not account for every layer (a layer of no bytes), when it is not metadata only.
+        Rows that account for the layers neither way: NotImplementedError."""
+        with self._session(image) as client:
+            data = client.inspect_image(image)
+            rows = list(reversed(client.history(image)))  # the engine lists them newest first
+        layers = list((data.get("RootFS") or {}).get("Layers") or [])
+        sized = [bool(int(row.get("Size") or 0)) for row in rows]
+        if sum(sized) != len(layers):
+            sized = [has or not _METADATA.search(row.get("CreatedBy") or "") for has, row in zip(sized, rows)]
+        if sum(sized) != len(layers):
+            raise NotImplementedError(f"The history of {image} does not tell its {len(layers)} layers apart")
+        history = []
+        for row, layer in zip(rows, sized):
+            entry = {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(row.get("Created") or 0))),
+                     "created_by": row.get("CreatedBy") or ""}
+            if row.get("Comment"):
+                entry["comment"] = row["Comment"]
+            if not layer:
+                entry["empty_layer"] = True
+            history.append(entry)
+        settings = {"architecture": data.get("Architecture") or "", "os": data.get("Os") or "",
+                    "config": data.get("Config") or {}, "rootfs": {"type": "layers", "diff_ids": layers},
+                    "history": history}
+        if data.get("Variant"):
+            settings["variant"] = data["Variant"]
+        return settings
 
     def load(self, archive, *, cancelled: threading.Event) -> None:
         def until_cancelled():

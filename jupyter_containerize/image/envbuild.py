@@ -22,7 +22,7 @@ from ..settings import Timeouts
 from . import envimage
 from .context import ContextSpec, runtime_config
 from .installed import InstalledWheels, members_of
-from .layer import LoadArchive, image_id, plan_layer
+from .layer import LoadArchive, canonical, image_id, plan_layer
 
 
 def ensure_environment(engine: ContainerEngine, spec: ContextSpec, *, cache_dir: Path,
@@ -94,8 +94,10 @@ def _prepared_base(engine: ContainerEngine, spec: ContextSpec, cache_dir: Path,
 
 
 class ConfigCache:
-    """Image configs by image id: the engine hands them out only inside a whole ``docker
-    save``, so each is read once; an entry counts only when its sha256 is the id."""
+    """Parent image configs by image id: those of the images loaded here, byte for byte (an
+    entry counts only when its sha256 is the id); for others (a prepared base the engine
+    built), what the engine's inspect and history say (``image_settings``), else the config
+    out of a whole ``docker save``, kept."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -107,6 +109,10 @@ class ConfigCache:
             data = path.read_bytes()
             if image_id(data) == wanted:
                 return data
+        try:
+            return canonical(engine.image_settings(wanted))
+        except NotImplementedError:
+            pass
         data = engine.image_config(wanted)
         self.put(data)
         return data
