@@ -34,17 +34,7 @@ export function ShareSection({
   }
   const share = sharing.share;
   return (
-    <section
-      className="jp-containerize-section jp-containerize-share"
-      aria-labelledby="jp-containerize-share-heading"
-      data-testid="jp-containerize-share"
-    >
-      <h3
-        className="jp-containerize-heading"
-        id="jp-containerize-share-heading"
-      >
-        {trans.__('Share')}
-      </h3>
+    <ShareFrame testId="jp-containerize-share" trans={trans}>
       <p className="jp-containerize-help">
         {trans.__(
           'What a teammate needs: the image pinned by its digest, and the run with the parameters above.'
@@ -126,7 +116,7 @@ export function ShareSection({
           trans={trans}
         />
       )}
-    </section>
+    </ShareFrame>
   );
 }
 
@@ -144,17 +134,7 @@ function ShareNeeds({
   const registry =
     tag.includes('/') && /[.:]|^localhost\//.test(tag.split('/')[0]);
   return (
-    <section
-      className="jp-containerize-section jp-containerize-share"
-      aria-labelledby="jp-containerize-share-heading"
-      data-testid="jp-containerize-share-needs"
-    >
-      <h3
-        className="jp-containerize-heading"
-        id="jp-containerize-share-heading"
-      >
-        {trans.__('Share')}
-      </h3>
+    <ShareFrame testId="jp-containerize-share-needs" trans={trans}>
       {registry ? (
         <>
           <p className="jp-containerize-help">
@@ -185,6 +165,33 @@ function ShareNeeds({
           {model.sharing.error}
         </p>
       )}
+    </ShareFrame>
+  );
+}
+
+/** The Share box's frame: its section and heading. */
+function ShareFrame({
+  testId,
+  trans,
+  children
+}: {
+  testId: string;
+  trans: TranslationBundle;
+  children: React.ReactNode;
+}): JSX.Element {
+  return (
+    <section
+      className="jp-containerize-section jp-containerize-share"
+      aria-labelledby="jp-containerize-share-heading"
+      data-testid={testId}
+    >
+      <h3
+        className="jp-containerize-heading"
+        id="jp-containerize-share-heading"
+      >
+        {trans.__('Share')}
+      </h3>
+      {children}
     </section>
   );
 }
