@@ -144,7 +144,8 @@ def site_packages(spec: ContextSpec) -> str:
     return f"{VENV}/lib/python{'.'.join(spec.python_version.split('.')[:2])}/site-packages"
 
 
-def _runner_dir() -> Path:
+def runner_dir() -> Path:
+    """The runner's files in this package (``run.py``, ``offline.py``)."""
     return Path(str(resources.files("jupyter_containerize.runner")))
 
 
@@ -181,7 +182,7 @@ def _write_context(spec: ContextSpec, dest: Path) -> Path:
     if not spec.env_image:  # else the environment comes from an image: no wheels to send
         write_environment_files(spec, dest, spec.wheels)
     (dest / "runner").mkdir()
-    shutil.copyfile(_runner_dir() / "run.py", dest / "runner" / "run.py")
+    shutil.copyfile(runner_dir() / "run.py", dest / "runner" / "run.py")
     # runner/ becomes /opt/containerize/: the lock and the SBOM travel with the image.
     (dest / "runner" / "requirements.lock").write_text(spec.lock_text)
     if spec.sbom_json:
@@ -191,7 +192,7 @@ def _write_context(spec: ContextSpec, dest: Path) -> Path:
         for _url, source in spec.fetched_urls:
             _link_or_copy(source, dest / "runner" / "urls" / source.name)
         (dest / "runner" / "urls" / "index.json").write_text(offline_index(spec))
-        shutil.copyfile(_runner_dir() / "offline.py", dest / "runner" / "offline.py")
+        shutil.copyfile(runner_dir() / "offline.py", dest / "runner" / "offline.py")
         (dest / "offline.pth").write_text(OFFLINE_PTH)
     if spec.nltk_data is not None:
         shutil.copytree(spec.nltk_data, dest / "nltk_data")

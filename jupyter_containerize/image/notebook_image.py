@@ -40,20 +40,19 @@ def load_notebook_image(engine: ContainerEngine, spec: ContextSpec, env_image: s
     current image's layers need not be sent again."""
     configs = ConfigCache(cache_dir / "image-configs")
     parent = configs.get(engine, env_image)
-    parent_ids = json.loads(parent).get("rootfs", {}).get("diff_ids", [])
     diffs = _DiffIds(cache_dir / "layer-diffs")
     layers = notebook_layers(spec)
     recipes = [recipe(layer.entries, MTIME) for layer in layers]
     had = _layers_of(engine, previous)
     try:
-        archive = _archive(parent, spec, layers, recipes, parent_ids, had, diffs, created)
+        archive = _archive(parent, spec, layers, recipes, had, diffs, created)
         try:
             _load(engine, archive, env_image, log, cancelled)
         except ImageBuildFailed:
             if not any(layer.chunks is None for layer in archive.layers):
                 raise
             # a layer the previous image had went with it meanwhile: send every layer
-            archive = _archive(parent, spec, layers, recipes, parent_ids, (), diffs, created)
+            archive = _archive(parent, spec, layers, recipes, (), diffs, created)
             _load(engine, archive, env_image, log, cancelled)
     except FileNotFoundError as exc:
         if not spec.notebook.exists():
@@ -68,11 +67,11 @@ def load_notebook_image(engine: ContainerEngine, spec: ContextSpec, env_image: s
     return loaded
 
 
-def _archive(parent: bytes, spec: ContextSpec, layers, recipes: list[str], parent_ids: list[str],
-             had: tuple[str, ...], diffs: "_DiffIds", created: str) -> LoadArchive:
+def _archive(parent: bytes, spec: ContextSpec, layers, recipes: list[str], had: tuple[str, ...],
+             diffs: "_DiffIds", created: str) -> LoadArchive:
     """Each layer named only when the engine has it: its diff id is known and the previous
     image has the same layers up to it; every later one is sent."""
-    chain: Optional[list[str]] = list(parent_ids)
+    chain: Optional[list[str]] = list(json.loads(parent).get("rootfs", {}).get("diff_ids", []))
     planned = []
     for layer, key in zip(layers, recipes):
         known = diffs.get(key) if chain is not None else None

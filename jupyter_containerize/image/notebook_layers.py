@@ -13,8 +13,6 @@ assembles (``oci/assemble.py``). Pure apart from reading the files it is given.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Sequence
 
 from ..errors import PathOutsideRoot
@@ -29,6 +27,7 @@ from .context import (
     labels_for,
     notebook_path,
     offline_index,
+    runner_dir,
     site_packages,
 )
 from .files import within
@@ -52,7 +51,7 @@ def notebook_layers(spec: ContextSpec) -> list[NotebookLayer]:
 
 
 def runner_entries(spec: ContextSpec) -> tuple[Entry, ...]:
-    runner = Path(str(resources.files("jupyter_containerize.runner")))
+    runner = runner_dir()
     entries = [Entry("opt/containerize/run.py", source=runner / "run.py"),
                Entry("opt/containerize/requirements.lock", data=spec.lock_text.encode())]
     if spec.sbom_json:

@@ -8,6 +8,7 @@ configuration is written anywhere: we keep names, versions and hashes, never URL
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -202,6 +203,12 @@ class IndexConfig:
     options: tuple[tuple[str, str], ...] = ()  # other settings that change what pip resolves
 
     def fingerprint(self) -> str:
+        """:attr:`_fingerprint`: a lock asks for it three times (its memo, its index cache,
+        its resolutions), the folders and files are read once per configuration read."""
+        return self._fingerprint
+
+    @functools.cached_property
+    def _fingerprint(self) -> str:
         """A digest of everything here that changes what pip's resolver picks: the indexes
         and find-links, the content of the constraint files and of local find-links folders
         (each file's name, size and time: an sdist rebuilt under the same version is another

@@ -91,7 +91,7 @@ def assemble(spec: ContextSpec, base: BaseImage, segments: Sequence[Path], *, pl
     layers = []
 
     def add(entries: Sequence[Entry], created_by: str) -> None:
-        blob = make_layer(lambda: tar_stream(entries, mtime), f"v{FORMAT}\0\0{recipe(entries, mtime)}", cache, check)
+        blob = make_layer(lambda: tar_stream(entries, mtime), f"v{FORMAT}\0{recipe(entries, mtime)}", cache, check)
         layers.append(NewLayer(blob, created_by))
 
     add(_prepared_base(base, python, minor), f"jupyter-containerize: user {USER} ({UID}), an empty virtual "
