@@ -35,9 +35,10 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from . import cachedir, process
+from .api_models import BuildEvent, BuildJob, BuildList, BuildState, EventPage
 from .engine import ContainerEngine
 from .errors import BuildNotFound, Cancelled, Conflict, ContainerizeError, NotFound, RunNotFound
-from .models import BuildError, BuildEvent, BuildJob, BuildList, BuildRequest, BuildState, EventPage
+from .models import BuildError, BuildRequest
 from .pipeline import build_image, check_request, push_image
 from .redact import redact, redact_model
 from .settings import Settings

@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
+from .api_models import BuildState, CacheUsage, ImageEntry, ImageList, PruneResult
 from .builds import BuildManager
 from .engine import ContainerEngine, DiskUsage, ImageInfo
 from .errors import Conflict, ContainerizeError, EngineUnavailable, InvalidRequest, NotFound
 from .image.envimage import ENV_LABEL, ENV_REPOSITORY, PACKAGES_LABEL
-from .models import BuildState, CacheUsage, ImageEntry, ImageList, PruneResult
 from .share.running import NOTEBOOK_LABEL
 from .store import BUILD
 

@@ -16,14 +16,12 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from tornado import web
 
-from .models import (
+from .api_models import (
     JOB_ID_PATTERN,
-    Analysis,
     AnalysisQuery,
     BuildJob,
     BuildList,
     BuildListQuery,
-    BuildRequest,
     CacheUsage,
     EventPage,
     EventsQuery,
@@ -42,6 +40,7 @@ from .models import (
     ShareRequest,
     Staleness,
 )
+from .models import Analysis, BuildRequest
 
 API_VERSION = "1.0"
 VERBS = ("get", "post", "put", "patch", "delete")

@@ -23,14 +23,9 @@ from pydantic import BaseModel, ValidationError
 from tornado import web
 
 from . import openapi, pipeline
-from .builds import BuildManager
-from .errors import ContainerizeError, InvalidRequest, NotFound, RequestTooLarge
-from .images import ImageService
-from .models import (
-    PHASES,
+from .api_models import (
     AnalysisQuery,
     BuildListQuery,
-    BuildRequest,
     EventsQuery,
     ImageListQuery,
     NotebookQuery,
@@ -40,6 +35,10 @@ from .models import (
     ServerInfo,
     ShareRequest,
 )
+from .builds import BuildManager
+from .errors import ContainerizeError, InvalidRequest, NotFound, RequestTooLarge
+from .images import ImageService
+from .models import PHASES, BuildRequest
 from .paths import relative_to_root, resolve_notebook
 from .redact import redact, redact_model
 from .runs import RunService

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Optional
 
 from .analysis.notebook import parse_notebook, read_notebook
+from .api_models import BuildState, NotebookParameters, RunJob, RunList, RunRequest, RunResult, Share, ShareRequest
 from .builds import JOB_LABEL, BuildManager, JobContext
 from .errors import (
     Cancelled,
@@ -33,16 +34,6 @@ from .errors import (
     RunFailed,
 )
 from .image.context import WORKDIR
-from .models import (
-    BuildState,
-    NotebookParameters,
-    RunJob,
-    RunList,
-    RunRequest,
-    RunResult,
-    Share,
-    ShareRequest,
-)
 from .paths import relative_to_root
 from .share.parameters import check_values, read_parameters, runner_parameters
 from .share.running import NOTEBOOK_LABEL, run_notebook

@@ -21,7 +21,7 @@ from typing import Optional, Union
 
 from pydantic import ValidationError
 
-from .models import BuildEvent, BuildJob, BuildState, RunJob
+from .api_models import BuildEvent, BuildJob, BuildState, RunJob
 
 BUILD, RUN = "build", "run"
 KINDS: dict[str, type] = {BUILD: BuildJob, RUN: RunJob}

@@ -27,7 +27,8 @@ from hypothesis import HealthCheck, Phase
 from schemathesis.generation import GenerationMode
 
 from jupyter_containerize import openapi
-from jupyter_containerize.models import BuildJob, BuildRequest, BuildResult, BuildState
+from jupyter_containerize.api_models import BuildJob, BuildState
+from jupyter_containerize.models import BuildRequest, BuildResult
 from jupyter_containerize.store import JobStore
 
 from .conftest import REPO

@@ -10,7 +10,8 @@ import os
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from jupyter_containerize.models import BuildJob, BuildRequest
+from jupyter_containerize.api_models import BuildJob
+from jupyter_containerize.models import BuildRequest
 from jupyter_containerize.routes import InfoHandler
 
 from .conftest import BASE_IMAGE, server_config, write_notebook

@@ -9,12 +9,13 @@ from datetime import datetime, timezone
 
 import pytest
 
+from jupyter_containerize.api_models import BuildJob, BuildState
 from jupyter_containerize.builds import BuildManager
 from jupyter_containerize.engine import ContainerEngine, DiskUsage, ImageInfo, LayerRow
 from jupyter_containerize.errors import Conflict, NotFound
 from jupyter_containerize.image.envimage import ENV_LABEL, PACKAGES_LABEL
 from jupyter_containerize.images import ImageService, cache_entries, own_bytes
-from jupyter_containerize.models import BuildJob, BuildRequest, BuildResult, BuildState
+from jupyter_containerize.models import BuildRequest, BuildResult
 from jupyter_containerize.settings import Settings
 from jupyter_containerize.store import JobStore
 

@@ -15,7 +15,8 @@ import nbformat
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from jupyter_containerize.models import BuildJob, BuildRequest, BuildResult, BuildState
+from jupyter_containerize.api_models import BuildJob, BuildState
+from jupyter_containerize.models import BuildRequest, BuildResult
 
 from .conftest import BASE_IMAGE, follow_events, server_config, start_build
 from .runner_notebooks import write_jobs_notebook

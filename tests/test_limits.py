@@ -12,8 +12,9 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from jupyter_containerize import builds
+from jupyter_containerize.api_models import BuildEvent, BuildJob, BuildState
 from jupyter_containerize.builds import BuildManager
-from jupyter_containerize.models import BuildEvent, BuildJob, BuildRequest, BuildResult, BuildState
+from jupyter_containerize.models import BuildRequest, BuildResult
 from jupyter_containerize.settings import Settings
 from jupyter_containerize.store import JobStore
 

@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from jupyter_containerize.models import BuildEvent, BuildJob, BuildRequest, PackageEdits
+from jupyter_containerize.api_models import BuildEvent, BuildJob
+from jupyter_containerize.models import BuildRequest, PackageEdits
 from jupyter_containerize.redact import RedactingFilter, redact, redact_model
 
 SECRET = "S3cr3tV4lue"

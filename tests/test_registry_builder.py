@@ -347,9 +347,10 @@ def test_pushed_images_are_scheduler_environments_and_run_after_a_pull(registry,
                                                                         engine, monkeypatch):
     from datetime import datetime, timezone
 
+    from jupyter_containerize.api_models import BuildJob, BuildState
     from jupyter_containerize.builds import BuildManager
     from jupyter_containerize.engine.docker import DockerEngine
-    from jupyter_containerize.models import BuildJob, BuildRequest, BuildResult, BuildState
+    from jupyter_containerize.models import BuildRequest, BuildResult
     from jupyter_containerize.scheduler.environments import registry_environments
     from jupyter_containerize.settings import Settings
     from jupyter_containerize.share.running import run_image

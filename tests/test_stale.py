@@ -12,8 +12,9 @@ import nbformat
 import pytest
 
 from jupyter_containerize import pipeline
+from jupyter_containerize.api_models import BuildJob, BuildState
 from jupyter_containerize.builds import BuildManager
-from jupyter_containerize.models import BuildJob, BuildRequest, BuildState
+from jupyter_containerize.models import BuildRequest
 from jupyter_containerize.settings import Settings
 from jupyter_containerize.share.stale import StaleChecker
 from jupyter_containerize.store import JobStore

@@ -13,16 +13,9 @@ from pathlib import Path
 import pytest
 
 from jupyter_containerize import builds
+from jupyter_containerize.api_models import BuildEvent, BuildJob, BuildState, RunJob, RunRequest
 from jupyter_containerize.builds import BuildManager
-from jupyter_containerize.models import (
-    BuildEvent,
-    BuildJob,
-    BuildRequest,
-    BuildResult,
-    BuildState,
-    RunJob,
-    RunRequest,
-)
+from jupyter_containerize.models import BuildRequest, BuildResult
 from jupyter_containerize.settings import Settings
 from jupyter_containerize.store import JobStore
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Optional
 
+from ..api_models import ImageDescription, ImagePackage
 from ..engine import ContainerEngine
 from ..errors import InvalidRequest
-from ..models import ImageDescription, ImagePackage
 from .sbom import LOCK_PATH, SBOM_LABEL
 
 PREFIX = "io.jupyter.containerize"

@@ -18,8 +18,8 @@ import math
 import tokenize
 from typing import Any, Optional
 
+from ..api_models import NotebookParameter, ParameterType
 from ..errors import InvalidRequest
-from ..models import NotebookParameter, ParameterType
 from ..runner.run import typed
 
 PARAMETERS_TAG = "parameters"

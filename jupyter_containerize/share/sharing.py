@@ -12,7 +12,7 @@ import shlex
 from pathlib import PurePosixPath
 from typing import Any, Optional
 
-from ..models import Share
+from ..api_models import Share
 from ..schedule import ScheduleSpec, cronjob_manifest, k8s_name, to_yaml
 from .parameters import runner_parameters
 from .running import runner_args

@@ -28,12 +28,12 @@ from typing import Callable, Optional
 from .. import pipeline
 from ..analysis.fingerprint import cell_changes, cell_hashes
 from ..analysis.notebook import parse_notebook, read_notebook
+from ..api_models import BuildJob, BuildState, StaleChange, Staleness
 from ..builds import BuildManager
 from ..engine import ContainerEngine
 from ..errors import ContainerizeError, EngineUnavailable, NotFound
 from ..image.context import LABEL_PREFIX, NOTEBOOK_CELLS_LABEL, WORKDIR
 from ..lock import lock_digest
-from ..models import BuildJob, BuildState, StaleChange, Staleness
 from .inspect import packages_from_lock
 from .running import NOTEBOOK_LABEL
 from .sbom import LOCK_PATH
