@@ -277,6 +277,16 @@ def remove_images(client, nonce: str) -> None:
         subprocess.run(["docker", "rmi", *names], capture_output=True)
 
 
+def cpu_reference() -> float:
+    """Seconds of a fixed pure-Python loop in a new interpreter: the machine's speed at the
+    time, beside the figures (on a shared virtual machine it moves by a third within an hour,
+    and a one-cell edit's 0.5 s moves with it)."""
+    code = "import time\nt = time.perf_counter()\nsum(range(20_000_000))\nprint(time.perf_counter() - t)"
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+            for _ in range(3)]
+    return statistics.median(runs)
+
+
 def engine_filesystem(root: str) -> str:
     """The file system under the engine's data root (when the engine runs on this machine),
     and for ext4 whether it has a journal. Without one, ext4 probes each free inode of a
@@ -335,7 +345,7 @@ def main() -> int:
 
         sales_python = bench_kernel()
     client = docker.from_env()
-    load_at_start = os.getloadavg()[0]
+    load_at_start, cpu_at_start = os.getloadavg()[0], cpu_reference()
     nonce = str(time.time_ns())
     work = Path(tempfile.mkdtemp(prefix="containerize-bench-", dir=os.environ.get("BENCH_TMP")))
     cases = [("example", REPO / "examples" / "sales-report.ipynb", None),
@@ -384,6 +394,8 @@ def main() -> int:
     print(f"\n`jupyter containerize --help`, median of 20: {help_own:.3f} s, CPU {help_cpu:.3f} s ({BIN / 'jupyter'}); "
           f"{help_path:.3f} s (`jupyter` first on PATH: {shutil.which('jupyter')}). Target <= 0.25 s.")
     print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"CPU reference (sum(range(20_000_000)) in a new interpreter, median of 3): {cpu_at_start:.3f} s at the "
+          f"start, {cpu_reference():.3f} s at the end")
     return 0
 
 
