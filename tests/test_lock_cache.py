@@ -24,6 +24,7 @@ class _Dist:
 
 class _Env:
     prefix, conda, python_version, executable = "/nowhere", False, "3.11.7", "python"
+    fingerprint = ""  # no fingerprint: its locks are not memoised
     distributions = {n: _Dist(n, v) for n, v in (("ipykernel", "6.29.5"), ("nbclient", "0.10.0"))}
 
 

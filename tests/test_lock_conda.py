@@ -16,6 +16,8 @@ class _Dist:
 
 
 class _Env:
+    fingerprint = ""  # no fingerprint: its locks are not memoised
+
     def __init__(self, prefix, dists):
         self.prefix, self.conda, self.python_version = str(prefix), True, "3.11.7"
         self.distributions = {d.name: d for d in dists}

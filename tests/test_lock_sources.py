@@ -211,6 +211,8 @@ class _Dist:
 
 
 class _Env:
+    fingerprint = ""  # no fingerprint: its locks are not memoised
+
     def __init__(self, dists, python_version="3.11.7"):
         self.distributions = {d.name: d for d in dists}
         self.python_version, self.conda, self.prefix = python_version, False, "/nonexistent"

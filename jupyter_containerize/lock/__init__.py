@@ -199,7 +199,7 @@ def make_lock(
     timeouts = timeouts or Timeouts()
     edits = edits or PackageEdits()
     config = pip.host_index_config()
-    known = cache_dir is not None and index is None and resolution_ttl > 0 and getattr(environment, "fingerprint", "")
+    known = cache_dir is not None and index is None and resolution_ttl > 0 and environment.fingerprint
     memo = _LockMemo(cache_dir, resolution_ttl, analysis, environment, platform, edits, config) if known else None
     made = memo.get() if memo else None
     if made is not None:
@@ -225,7 +225,7 @@ class _LockMemo:
         key = json.dumps([LOCK_MEMO_VERSION, __version__, analysis.notebook,
                           [r.model_dump(mode="json") for r in analysis.requirements], environment.executable,
                           environment.fingerprint, environment.python_version, platform, edits.model_dump(mode="json"),
-                          config.fingerprint(), RUNNER_REQUIREMENTS], sort_keys=True)
+                          config.fingerprint, RUNNER_REQUIREMENTS], sort_keys=True)
         self.path = cache_dir / "locks" / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
         self.ttl = ttl
 
@@ -270,7 +270,7 @@ def _make_lock(analysis: Analysis, environment, platform: str, edits: PackageEdi
     guesses = {r.name for r in analysis.requirements
                if r.source in ("guess", "alias", "implied") and r.name not in environment.distributions}
     while notebook.missing or runner.missing:
-        run = _Run(config.fingerprint(), resolution_ttl, timeouts, cancelled)
+        run = _Run(config.fingerprint, resolution_ttl, timeouts, cancelled)
         try:
             warnings += _resolve_missing(entries, notebook, runner, target, cache_dir, direct, index, builder, run)
             break

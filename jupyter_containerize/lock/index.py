@@ -141,7 +141,7 @@ class PackageIndex:
         self.deadline = deadline
         self.cancelled = cancelled
         # the configuration's fingerprint: a local find-links file rebuilt under the same name is another key
-        key = hashlib.sha256(json.dumps([CACHE_VERSION, config.fingerprint()]).encode())
+        key = hashlib.sha256(json.dumps([CACHE_VERSION, config.fingerprint]).encode())
         self._cache = cache_dir / "index-files" / key.hexdigest()[:16] if cache_dir else None
         self._memory: dict[tuple[str, str], list[IndexFile]] = {}
         self._ssl = None

@@ -202,17 +202,13 @@ class IndexConfig:
     constraints: tuple[str, ...] = ()  # the host's constraint files (pip's ``constraint`` option)
     options: tuple[tuple[str, str], ...] = ()  # other settings that change what pip resolves
 
-    def fingerprint(self) -> str:
-        """:attr:`_fingerprint`: a lock asks for it three times (its memo, its index cache,
-        its resolutions), the folders and files are read once per configuration read."""
-        return self._fingerprint
-
     @functools.cached_property
-    def _fingerprint(self) -> str:
+    def fingerprint(self) -> str:
         """A digest of everything here that changes what pip's resolver picks: the indexes
         and find-links, the content of the constraint files and of local find-links folders
         (each file's name, size and time: an sdist rebuilt under the same version is another
-        file), the options. A digest only: URLs and their credentials are never kept."""
+        file), the options. A digest only: URLs and their credentials are never kept. Computed
+        once per configuration read (a lock asks for it in its memo, index cache and resolutions)."""
         def folder(location: str) -> list:
             if "://" in location and not location.startswith("file:"):
                 return []  # a page on a server: its answers change with time (the TTL's job)
