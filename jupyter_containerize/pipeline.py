@@ -189,14 +189,14 @@ def image_files(notebook: Path, analysis: Analysis, root: Optional[Path]) -> Lay
 def prepare_context(notebook: Path, analysis: Analysis, the_lock: Lock, settings: Settings,
                     directory: Optional[Path], *, python_version: str, root: Optional[Path] = None,
                     cancelled: Optional[threading.Event] = None,
-                    on_wheel: Optional[Callable[[Path], None]] = None,
+                    on_download: Optional[Callable[[Path], None]] = None,
                     fetched: Optional[Fetched] = None) -> PreparedContext:
-    """The build context, written in ``directory`` when given; ``on_wheel`` is told of each wheel as soon as it is
-    in the host cache (downloads run several at once); ``fetched``: what the notebook downloads,
-    fetched at build time to ship in the image."""
+    """The build context, written in ``directory`` when given; ``on_download`` is told of each wheel
+    downloaded, as soon as it is in the host cache (downloads run several at once); ``fetched``:
+    what the notebook downloads, fetched at build time to ship in the image."""
     target = Target(the_lock.platform, python_version)
     wheels = Wheelhouse(settings.cache_dir / "wheels", index_cache=settings.cache_dir).wheels_for(
-        the_lock, target, timeout=settings.timeouts.pip, cancelled=cancelled, on_ready=on_wheel)
+        the_lock, target, timeout=settings.timeouts.pip, cancelled=cancelled, on_download=on_download)
     placed = image_files(notebook, analysis, root)
     digest = lock_digest(the_lock)
     raw = notebook_bytes(notebook)  # read once: the image holds the notebook its labels describe
@@ -333,10 +333,12 @@ def build_image(
             fetched = fetch_data(analysis, environment.executable, Path(tmp) / "fetched",
                                  timeout=settings.timeouts.index, nltk_index=settings.nltk_index_url,
                                  cancelled=cancelled, log=reporter.log)
-        try:  # the wheels install as they arrive, while the others download
+        # A wheel downloaded now installs as it arrives, while the others download; one the
+        # cache had waits until the environment image needs it (the engine often has that image).
+        try:
             prepared = [prepare_context(notebook, analysis, the_lock, settings, None,
                                         python_version=environment.python_version, root=root, cancelled=cancelled,
-                                        on_wheel=installed.start, fetched=fetched)
+                                        on_download=installed.start, fetched=fetched)
                         for the_lock in locks]
             _check(cancelled)
             if output.name != "engine":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -93,6 +94,30 @@ def test_one_cell_edit_changes_only_the_last_layer(engine, cache_dir, tmp_path):
     user = subprocess.run(["docker", "image", "inspect", "-f", "{{.Config.User}}", tag], capture_output=True,
                           text=True, check=True).stdout.strip()
     assert user == "1000"
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+@pytest.mark.engine
+def test_a_cache_without_installs_reuses_the_engines_environment_image(engine, cache_dir, tmp_path):
+    """Another user's cache on the same engine (or one pruned of its installed wheels): the
+    engine has the environment image, so the build installs nothing on the host and leaves
+    nothing half-written there."""
+    notebook = write_notebook(tmp_path / "reuse.ipynb", "print('reused')")
+    first = _cli("build", str(notebook), "--tag", "containerize-test/reuse:1", cache_dir=cache_dir)
+    assert first.returncode == 0, first.stderr[-2000:]
+    other = tmp_path / "other-cache"  # the same wheels and answers, no installed wheel
+    shutil.copytree(cache_dir, other, copy_function=_link_or_copy, ignore=lambda folder, names:
+                    ["installed"] if Path(folder) == Path(cache_dir) else [])
+    second = _cli("build", str(notebook), "--tag", "containerize-test/reuse:2", cache_dir=other)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "Reusing the environment image" in second.stderr, second.stderr[-2000:]
+    assert [p.name for p in (other / "installed").rglob("*") if p.is_file()] == []  # no segment, no temporary
 
 
 @pytest.mark.engine

@@ -197,6 +197,38 @@ def test_two_processes_asking_at_once_install_a_wheel_once(tmp_path, gamma):
         [segment.name, segment.name + ".index.json"]
 
 
+CLOSE_AND_EXIT = """
+import os, sys, time
+from pathlib import Path
+from jupyter_containerize.image.installed import InstalledWheels
+cache = InstalledWheels(Path(sys.argv[1]), "3.11", sys.argv[3])
+cache.start(Path(sys.argv[2]))
+time.sleep(0.3)  # the install has its temporary file and waits for the (slow) compiler
+print(sorted(p.name for p in Path(sys.argv[1], "python3.11").iterdir()), flush=True)
+cache.close()
+os._exit(0)  # as the CLI ends: no clean-up after this
+"""
+
+
+def test_a_build_that_ends_mid_install_leaves_no_temporary_file(tmp_path, gamma):
+    """A build that did not need the install it began (the engine had the environment image)
+    stops it when it ends; the process may exit at once, and the cache keeps no half-written
+    file and no lock (the next build installs the wheel whole)."""
+    compiler = tmp_path / "python3.11"
+    compiler.write_text(SLOW_COMPILER.format(python=sys.executable))
+    compiler.chmod(0o755)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", CLOSE_AND_EXIT, str(tmp_path / "shared"), str(gamma), str(compiler)],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    during = proc.stdout.strip()
+    assert ".tmp'" in during, during  # it was mid-install when closed
+    assert sorted(p.name for p in (tmp_path / "shared" / "python3.11").iterdir()) == []
+    assert _children() == []
+    (segment,) = InstalledWheels(tmp_path / "shared", "3.11", sys.executable).segments([gamma])
+    assert f"{SITE}/gamma/__pycache__/__init__.cpython-311.pyc" in _tar(segment)
+
+
 @pytest.mark.parametrize("name,size,kind", [("opt/venv/x.py", 12, tarfile.REGTYPE), ("opt", 0, tarfile.DIRTYPE),
                                             ("a" * 100, 3, tarfile.REGTYPE), ("b" * 99, 0, tarfile.DIRTYPE),
                                             ("c/" * 80 + "long.py", 5, tarfile.REGTYPE), ("d" * 995, 0, tarfile.DIRTYPE),
@@ -254,11 +286,14 @@ def test_the_wheelhouse_downloads_only_the_locked_file(tmp_path, monkeypatch, ta
         if tampered:
             with pytest.raises(LockError, match=rf"alpha==1\.0: the file downloaded for it \({wheel.name}\) has "
                                                 rf"sha256 .*not the locked {sha[:16]}\.\.\.: refused"):
-                Wheelhouse(house).wheels_for(lock, Target("linux/amd64", "3.11.7"), on_ready=ready.append)
+                Wheelhouse(house).wheels_for(lock, Target("linux/amd64", "3.11.7"), on_download=ready.append)
             assert [p.name for p in house.iterdir() if p.suffix == ".whl" or ".tmp" in p.name] == []
         else:
-            (got,) = Wheelhouse(house).wheels_for(lock, Target("linux/amd64", "3.11.7"), on_ready=ready.append)
+            (got,) = Wheelhouse(house).wheels_for(lock, Target("linux/amd64", "3.11.7"), on_download=ready.append)
             assert got == house / wheel.name and got.read_bytes() == wheel.read_bytes() and ready == [got]
+            again = []  # the file is here now: nothing new to tell (no install to begin early)
+            assert Wheelhouse(house).wheels_for(lock, Target("linux/amd64", "3.11.7"), on_download=again.append) == [got]
+            assert again == []
     finally:
         server.shutdown()
 

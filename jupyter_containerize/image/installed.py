@@ -80,6 +80,9 @@ class _State:
     job: tuple = field(default_factory=process.current_job)  # the build job of the thread that made it
 
 
+STOP_WAIT = 30.0  # seconds a stopped install may take to clean up (it stops at its next module)
+
+
 @dataclass(frozen=True)
 class InstalledWheels:
     """The segment cache for one Python version (``"3.11"``) of the image."""
@@ -121,16 +124,19 @@ class InstalledWheels:
             self._submit(wheel, path)
 
     def close(self) -> None:
-        """Stop the compiler processes; installs still running fail (their segments are not
-        written). Call when the build ends."""
+        """Stop the compiler processes and the installs still running (their segments are not
+        written), and wait until those have removed their temporary files: the process may
+        exit right after. Call when the build ends."""
         with self._state.lock:
             self._state.closed = True
             compilers, pool = self._state.compilers, self._state.pool
+            running = [f for f in self._state.running.values() if not f.done()]
         self._state.stop.set()
         if compilers is not None:
             compilers.close()
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
+        wait_futures(running, timeout=STOP_WAIT)
 
     def _release_if_idle(self) -> None:
         """With nothing installing, stop the compiler processes and the threads (made again
@@ -174,22 +180,21 @@ class InstalledWheels:
             if any(f.exception() is not None for f in done):
                 break
             if self.cancelled is not None and self.cancelled.is_set():
-                self._abort(pending)
+                self._abort()
                 raise Cancelled("Installing the packages on the host: cancelled")
             if deadline is not None and time.monotonic() >= deadline and pending:
-                self._abort(pending)
+                self._abort()
                 raise TimedOut(f"Compiling {count} packages for Python {self.python_version} timed out "
                                f"after {self.timeout:g} s")
         for future in futures:  # the first failure in the wheels' order
             if future.done() and future.exception() is not None:
-                self._abort(pending)
+                self._abort()
                 raise future.exception()
 
-    def _abort(self, pending: Iterable[Future]) -> None:
-        """Stop the installs still running and wait until they have cleaned up (no temporary
-        segment, no lock left): a failed call leaves nothing running."""
+    def _abort(self) -> None:
+        """Stop the installs still running, once they have cleaned up (no temporary segment, no
+        lock left), and make the cache usable again: a failed call leaves nothing running."""
         self.close()
-        wait_futures(list(pending), timeout=30)
         with self._state.lock:  # usable again, with new compiler processes
             self._state.closed, self._state.compilers, self._state.pool = False, None, None
             self._state.stop = threading.Event()

@@ -93,18 +93,15 @@ class Wheelhouse:
 
     def wheels_for(self, lock: Lock, target: Target, *, timeout: Optional[float] = Timeouts.pip,
                    cancelled: Optional[threading.Event] = None,
-                   on_ready: Optional[Callable[[Path], None]] = None) -> list[Path]:
+                   on_download: Optional[Callable[[Path], None]] = None) -> list[Path]:
         """The locked files, downloading those not yet here (several at once, each checked
         against the lock's sha256; what the index does not list is left to pip). The whole
         download may take ``timeout`` seconds and stops soon after ``cancelled`` is set.
-        ``on_ready`` is called with each wheel as soon as it is here, from any thread."""
+        ``on_download`` is called with each file this call downloads as soon as it is here,
+        from any thread (the files already here are not new to anyone)."""
         found = self._by_hash()
         missing = [p for p in lock.packages if _pick(p, found, target) is None]
-        ready = _Ready(on_ready)
-        for package in lock.packages:
-            path = _pick(package, found, target)
-            if path is not None:
-                ready(path)
+        ready = _Ready(on_download)
         if missing:
             left = self._download(missing, target, timeout, cancelled, ready)
             if left:
@@ -187,20 +184,20 @@ def _pick(package, found: dict[str, Path], target: Target) -> Optional[Path]:
 
 
 class _Ready:
-    """Tells ``on_ready`` about each wheel once; its failures are not the download's."""
+    """Tells ``on_download`` about each wheel once; its failures are not the download's."""
 
-    def __init__(self, on_ready: Optional[Callable[[Path], None]]):
-        self.on_ready, self.told, self.lock = on_ready, set(), threading.Lock()
+    def __init__(self, on_download: Optional[Callable[[Path], None]]):
+        self.on_download, self.told, self.lock = on_download, set(), threading.Lock()
 
     def __call__(self, path: Path) -> None:
-        if self.on_ready is None:
+        if self.on_download is None:
             return
         with self.lock:
             if path in self.told:
                 return
             self.told.add(path)
         try:
-            self.on_ready(path)
+            self.on_download(path)
         except Exception:  # noqa: BLE001 - best effort: the caller waits for its own work later
             pass
 
