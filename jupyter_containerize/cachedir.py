@@ -11,6 +11,10 @@ Shared by several Unix users (JupyterHub): give the cache folder a group and the
 (``install -d -m 2775 -g GROUP DIR``). Folders and files made inside a setgid folder are then
 group-writable (folders keep the setgid bit, so the group carries on down), whatever the
 servers' umask. Elsewhere the modes are the usual 0755 / 0644.
+
+A process killed while writing (a culled server, the OOM killer) leaves its temporary file:
+the next one to write in that folder removes those untouched for a day (a writer's file is
+written to, so it is minutes old at most: every download, install and compile has a time-out).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from typing import Iterator, Optional
 from .errors import Cancelled
 
 POLL_S = 0.05  # how often a wait for another process's lock looks at the cancel event
+STALE_TEMPORARY_S = 24 * 3600.0  # a temporary file untouched this long has no writer left
+SWEEP_EVERY_S = 3600.0  # how often one process looks for them in one folder
 
 
 def _shared(folder: Path) -> bool:
@@ -65,11 +71,42 @@ def make_dirs(folder: Path) -> Path:
     return folder
 
 
+_swept: dict[Path, float] = {}
+_swept_lock = threading.Lock()
+
+
+def sweep_stale(folder: Path) -> list[str]:
+    """Remove the temporary files of :func:`temporary` in ``folder`` that nobody has written to
+    for :data:`STALE_TEMPORARY_S` (their writer was killed); the names removed."""
+    removed = []
+    cutoff = time.time() - STALE_TEMPORARY_S
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                    os.unlink(entry.path)
+                    removed.append(entry.name)
+    return removed
+
+
+def _sweep_now_and_then(folder: Path) -> None:
+    with _swept_lock:
+        now = time.monotonic()
+        last = _swept.get(folder)
+        if last is not None and now - last < SWEEP_EVERY_S:
+            return
+        _swept[folder] = now
+    sweep_stale(folder)
+
+
 @contextlib.contextmanager
 def temporary(target: Path, *, executable: bool = False) -> Iterator[tuple[int, Path]]:
     """An open file descriptor and path beside ``target``, renamed onto ``target`` when the
     block ends normally, removed otherwise."""
     folder = make_dirs(Path(target).parent)
+    _sweep_now_and_then(folder)
     fd, name = tempfile.mkstemp(prefix=f".{Path(target).name[:80]}.", suffix=".tmp", dir=folder)
     path = Path(name)
     try:

@@ -13,16 +13,19 @@ import importlib.util
 import io
 import marshal
 import os
+import signal
 import subprocess
 import sys
 import tarfile
 import textwrap
 import threading
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from jupyter_containerize import cachedir
 from jupyter_containerize.errors import LockError
 from jupyter_containerize.image.installed import InstalledWheels, InstallFailed, members_of
 from jupyter_containerize.image.layer import tar_header
@@ -227,6 +230,52 @@ def test_a_build_that_ends_mid_install_leaves_no_temporary_file(tmp_path, gamma)
     assert _children() == []
     (segment,) = InstalledWheels(tmp_path / "shared", "3.11", sys.executable).segments([gamma])
     assert f"{SITE}/gamma/__pycache__/__init__.cpython-311.pyc" in _tar(segment)
+
+
+KILLED_MID_INSTALL = """
+import sys, time
+from pathlib import Path
+from jupyter_containerize.image.installed import InstalledWheels
+InstalledWheels(Path(sys.argv[1]), "3.11", sys.argv[3]).start(Path(sys.argv[2]))
+time.sleep(60)  # killed before the (slow) compiler answers
+"""
+
+
+def test_a_temporary_file_a_killed_process_left_is_removed_once_a_day_old(tmp_path, gamma, monkeypatch):
+    """A server killed mid-install (culled, out of memory) cannot clean up: its temporary file
+    stays until it has been untouched for a day, then the next process writing there removes it;
+    a younger one (a writer may still be at work) and the cache's entries are left alone."""
+    compiler = tmp_path / "python3.11"
+    compiler.write_text(SLOW_COMPILER.format(python=sys.executable))
+    compiler.chmod(0o755)
+    shared = tmp_path / "shared"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_MID_INSTALL, str(shared), str(gamma), str(compiler)],
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, start_new_session=True)
+    folder = shared / "python3.11"
+    for _ in range(200):
+        if folder.is_dir() and any(p.suffix == ".tmp" for p in folder.iterdir()):
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    (left,) = [p for p in folder.iterdir() if p.suffix == ".tmp"]
+    young = folder / ".other.whl.abcd1234.v2.tar.k3j4h5g6.tmp"
+    young.write_bytes(b"being written")
+    old_entry = folder / "old.whl.0123456789abcdef.v2.tar"
+    old_entry.write_bytes(b"an entry")
+    day_and_more = time.time() - cachedir.STALE_TEMPORARY_S - 60
+    for path in (left, old_entry):
+        os.utime(path, (day_and_more, day_and_more))
+
+    (segment,) = InstalledWheels(shared, "3.11", sys.executable).segments([gamma])
+    assert not left.exists() and young.exists() and old_entry.exists() and members_of(segment)
+
+    os.utime(young, (day_and_more, day_and_more))  # looked at once an hour per folder and process
+    cachedir.write_atomic(folder / "note.json", "{}")
+    assert young.exists()
+    monkeypatch.setattr(cachedir, "SWEEP_EVERY_S", 0.0)
+    cachedir.write_atomic(folder / "note.json", "{}")
+    assert not young.exists() and old_entry.exists()
 
 
 @pytest.mark.parametrize("name,size,kind", [("opt/venv/x.py", 12, tarfile.REGTYPE), ("opt", 0, tarfile.DIRTYPE),
