@@ -75,10 +75,9 @@ _swept: dict[Path, float] = {}
 _swept_lock = threading.Lock()
 
 
-def sweep_stale(folder: Path) -> list[str]:
+def _sweep_stale(folder: Path) -> None:
     """Remove the temporary files of :func:`temporary` in ``folder`` that nobody has written to
-    for :data:`STALE_TEMPORARY_S` (their writer was killed); the names removed."""
-    removed = []
+    for :data:`STALE_TEMPORARY_S` (their writer was killed)."""
     cutoff = time.time() - STALE_TEMPORARY_S
     with contextlib.suppress(OSError), os.scandir(folder) as entries:
         for entry in entries:
@@ -87,8 +86,6 @@ def sweep_stale(folder: Path) -> list[str]:
             with contextlib.suppress(OSError):
                 if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < cutoff:
                     os.unlink(entry.path)
-                    removed.append(entry.name)
-    return removed
 
 
 def _sweep_now_and_then(folder: Path) -> None:
@@ -98,7 +95,7 @@ def _sweep_now_and_then(folder: Path) -> None:
         if last is not None and now - last < SWEEP_EVERY_S:
             return
         _swept[folder] = now
-    sweep_stale(folder)
+    _sweep_stale(folder)
 
 
 @contextlib.contextmanager
