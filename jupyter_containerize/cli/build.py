@@ -52,26 +52,11 @@ def register(subparsers) -> None:
 
 
 def run_build(args) -> int:
-    import dataclasses
-
-    from .. import pipeline
-    from ..engine.docker import DockerEngine
-    from ..models import BuildRequest
+    from ..analysis.scan_helper import helping
 
     notebook = args.notebook.resolve()
-    platforms = [p.strip() for p in args.platform.split(",") if p.strip()]
-    request = BuildRequest(path=str(notebook), tag=args.tag, base_image=args.base, python=args.python,
-                           kernel=args.kernel, platform=platforms[0],
-                           platforms=platforms if len(platforms) > 1 else [], edits=edits_from(args),
-                           verify=args.verify, push=args.push, exclude_files=args.exclude,
-                           allow_secrets=args.allow_secrets, output=args.output, created=args.created,
-                           fetch_data=args.fetch_data)
-    settings = settings_from(args)
-    if args.insecure_registry:
-        settings = dataclasses.replace(settings, insecure_registries=tuple(args.insecure_registry))
-    archive = args.archive_file.resolve() if args.archive_file else None
-    result = pipeline.containerize(request, notebook, root=root_for(notebook), settings=settings,
-                                   engine=DockerEngine(), reporter=ConsoleReporter(), archive=archive)
+    with helping(notebook):  # first: it checks the notebook for secrets while the pipeline loads
+        result = _build(args, notebook)
     if args.json:
         print_model(result)
         return 0
@@ -88,6 +73,28 @@ def run_build(args) -> int:
     reference = result.digest or result.tag
     print_text(f'Run it: mkdir -p out && docker run --rm -v "$PWD/out:/out" {reference}')
     return 0
+
+
+def _build(args, notebook: Path):
+    import dataclasses
+
+    from .. import pipeline
+    from ..engine.docker import DockerEngine
+    from ..models import BuildRequest
+
+    platforms = [p.strip() for p in args.platform.split(",") if p.strip()]
+    request = BuildRequest(path=str(notebook), tag=args.tag, base_image=args.base, python=args.python,
+                           kernel=args.kernel, platform=platforms[0],
+                           platforms=platforms if len(platforms) > 1 else [], edits=edits_from(args),
+                           verify=args.verify, push=args.push, exclude_files=args.exclude,
+                           allow_secrets=args.allow_secrets, output=args.output, created=args.created,
+                           fetch_data=args.fetch_data)
+    settings = settings_from(args)
+    if args.insecure_registry:
+        settings = dataclasses.replace(settings, insecure_registries=tuple(args.insecure_registry))
+    archive = args.archive_file.resolve() if args.archive_file else None
+    return pipeline.containerize(request, notebook, root=root_for(notebook), settings=settings,
+                                 engine=DockerEngine(), reporter=ConsoleReporter(), archive=archive)
 
 
 def run_export(args) -> int:

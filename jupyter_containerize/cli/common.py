@@ -114,9 +114,12 @@ def root_for(notebook: Path) -> Path:
 
 def analysed(args):
     """(notebook path, kernel environment, analysis) for a subcommand's arguments."""
-    from .. import pipeline
+    from ..analysis.scan_helper import helping
 
     notebook = args.notebook.resolve()
-    environment = pipeline.kernel_environment(notebook, python=args.python, kernel=args.kernel)
-    kernel = pipeline.kernel_name(notebook, python=args.python, kernel=args.kernel)
-    return notebook, environment, pipeline.analyse(notebook, environment, root_for(notebook), kernel=kernel)
+    with helping(notebook):  # first: it checks the notebook for secrets while the pipeline loads
+        from .. import pipeline
+
+        environment = pipeline.kernel_environment(notebook, python=args.python, kernel=args.kernel)
+        kernel = pipeline.kernel_name(notebook, python=args.python, kernel=args.kernel)
+        return notebook, environment, pipeline.analyse(notebook, environment, root_for(notebook), kernel=kernel)
