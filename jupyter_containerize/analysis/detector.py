@@ -18,7 +18,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Protocol
 
 # detect-secrets' detectors, minus HexHighEntropyString (sha256 digests, commit ids, image
 # ids and colour codes fill notebooks) and IPPublicDetector (an address is not a credential)
@@ -164,13 +164,22 @@ _CACHE: OrderedDict[tuple, Hits] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 CACHE_SIZE = 256
 
-# A scan this process would run, answered elsewhere (the helper process): a request
-# ({"text": name, "body": text} or {"file": path}) -> hits, or None when it cannot answer.
-Answer = Callable[[dict], Optional[Hits]]
-_answer: Optional[Answer] = None
 
 
-def answered_by(answer: Optional[Answer]) -> None:
+class Answerer(Protocol):
+    """Scans this process would run, answered elsewhere (the helper process)."""
+
+    def __call__(self, request: dict) -> Optional[Hits]:
+        """The hits for ``{"text": name, "body": text}`` or ``{"file": path}``; None when it cannot answer."""
+
+    def finish(self) -> None:
+        """The analysis that asked has its findings: no more requests."""
+
+
+_answer: Optional[Answerer] = None
+
+
+def answered_by(answer: Optional[Answerer]) -> None:
     """Scans this process misses in its cache are asked of ``answer`` first (None: no more)."""
     global _answer
     _answer = answer
@@ -190,6 +199,9 @@ class Detector:
     def __exit__(self, *exc) -> None:
         if self._stack is not None:
             self._stack.close()
+        answer = _answer
+        if answer is not None:  # the helper ends while this process goes on with the build
+            answer.finish()
 
     def text(self, name: str, text: str) -> Hits:
         """The hits in ``text``, scanned as a file called ``name`` (its suffix picks the grammar)."""

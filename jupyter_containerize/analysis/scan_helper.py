@@ -37,30 +37,31 @@ PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # the folder that holds ju
 
 
 class Helper:
-    """The helper process, answering :class:`.detector.Detector`'s requests one at a time."""
+    """The helper process, answering :class:`.detector.Detector`'s requests one at a time
+    until the analysis has its findings (:meth:`finish`)."""
 
     def __init__(self, notebook: Path):
         # -P (3.11+), and a working folder that holds only this package: a module named like a
         # library in the user's folder (a cloned repository's yaml.py) is never imported
         safe_path = ["-P"] if sys.version_info >= (3, 11) else []
-        self._process: Optional[subprocess.Popen] = subprocess.Popen(
+        self._process = subprocess.Popen(
             [sys.executable, *safe_path, "-m", __name__, os.path.abspath(notebook)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=PACKAGE_PARENT)
+        self._answering = True
         self._lock = threading.Lock()
 
     @property
     def pid(self) -> Optional[int]:
         """The helper's process id while it answers, else None."""
-        process = self._process
-        return process.pid if process is not None else None
+        return self._process.pid if self._answering else None
 
     def __call__(self, request: dict) -> Optional[Hits]:
         with self._lock:
-            process = self._process
-            if process is None:
+            if not self._answering:
                 return None
             if "file" in request:
                 request = {"file": os.path.abspath(request["file"])}
+            process = self._process
             try:
                 process.stdin.write(json.dumps(request).encode() + b"\n")
                 process.stdin.flush()
@@ -68,30 +69,28 @@ class Helper:
                 answer = json.loads(process.stdout.readline() if ready else b"")
                 return [(int(line), str(kind)) for line, kind in answer["hits"]]
             except (OSError, ValueError, KeyError, TypeError):  # gone, hung or an error: no more asking
-                self._stop(process)
+                self._answering = False
+                process.kill()
                 return None
 
-    def close(self) -> None:
-        """End the helper: it removes its files when its input ends."""
+    def finish(self) -> None:
+        """No more requests: the helper removes its files and ends, while this process goes on."""
         with self._lock:
-            process, self._process = self._process, None
-        if process is not None:
+            self._answering = False
             with contextlib.suppress(OSError):
-                process.stdin.close()
-            try:
-                process.wait(timeout=EXIT_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            process.stdout.close()
+                self._process.stdin.close()
 
-    def _stop(self, process: subprocess.Popen) -> None:
-        self._process = None
-        process.kill()
-        process.wait()
-        for pipe in (process.stdin, process.stdout):
-            with contextlib.suppress(OSError):
-                pipe.close()
+    def close(self) -> None:
+        """Finish, and wait for the helper to end: no process is left."""
+        self.finish()
+        process = self._process
+        if process.returncode is None:
+            # its output ends when it exits (Popen.wait with a time-out polls, sleeping up to 50 ms)
+            ended, _, _ = select.select([process.stdout], [], [], EXIT_TIMEOUT)
+            if not ended:
+                process.kill()
+            process.wait()
+        process.stdout.close()
 
 
 def _cores() -> int:

@@ -63,9 +63,11 @@ def test_the_helper_leaves_no_process_and_no_file(leaky, tmp_path, monkeypatch):
     monkeypatch.setenv("TMPDIR", str(scratch))  # where the helper writes the texts it scans
     with helping(leaky, cores=2) as helper:
         pid = helper.pid
+        assert helper({"text": "extra.py", "body": f'TOKEN = "{AWS_ID}"\n'}) == [(1, "AWS Access Key")]
+        assert list(scratch.iterdir()), "the helper keeps the texts it scans in its scratch folder"
         _analyse(leaky)
-        assert list(scratch.iterdir()), "the helper keeps its texts in its scratch folder while it runs"
-    assert helper.pid is None
+        assert helper.pid is None, "the analysis has its findings: the helper is told to end"
+        assert helper({"text": "extra.py", "body": "x = 1\n"}) is None
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # ended and reaped
     assert list(scratch.iterdir()) == []
