@@ -28,3 +28,23 @@ def test_help_imports_nothing_heavy(argv):
     out = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *argv], capture_output=True, text=True,
                          check=True, cwd=REPO).stdout
     assert json.loads(out.splitlines()[-1]) == []
+
+
+PLUGINS_PROBE = """
+import os, sys
+from jupyter_containerize import cli
+cli.main = lambda: print(os.environ.get("PYDANTIC_DISABLE_PLUGINS"), flush=True) or 0
+cli.run()
+"""
+
+
+@pytest.mark.parametrize(("given", "seen"), [(None, "__all__"), ("logfire", "logfire")])
+def test_the_cli_turns_pydantic_plugins_off_unless_told_otherwise(given, seen, monkeypatch):
+    """Looking for pydantic's plugins reads every distribution's entry points (10 ms of a
+    rebuild); a user who names the plugins to leave out keeps the others."""
+    if given is None:
+        monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    else:
+        monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", given)
+    out = subprocess.run([sys.executable, "-c", PLUGINS_PROBE], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.strip() == seen
