@@ -2,6 +2,8 @@
 it): a build takes the file its target installs, never another platform's."""
 
 import hashlib
+import json
+import time
 import zipfile
 from pathlib import Path
 
@@ -27,3 +29,28 @@ def test_each_platform_gets_its_own_wheel_from_a_shared_cache(tmp_path):
     house = Wheelhouse(cache)
     assert house.wheels_for(lock, Target("linux/amd64", "3.11.7")) == [intel]
     assert house.wheels_for(lock.model_copy(update={"platform": "linux/arm64"}), Target("linux/arm64", "3.11.7")) == [arm]
+
+
+def test_a_build_reads_only_its_own_wheels_of_a_shared_cache(tmp_path):
+    """Other notebooks' wheels (thousands in a hub's shared cache) are neither hashed nor
+    parsed by a build; a build that hashes nothing new does not rewrite the hash index."""
+    cache = tmp_path / "wheels"
+    cache.mkdir()
+    intel = wheel(cache, "x86_64")
+    other = cache / "Other_Pkg-2.0-py3-none-any.whl"
+    other.write_bytes(b"another notebook's wheel")
+    lock = Lock(notebook="nb.ipynb", python_version="3.11", platform="linux/amd64",
+                packages=[LockedPackage(name="tinyext", version="1.0", source="kernel",
+                                        hashes=[f"sha256:{hashlib.sha256(intel.read_bytes()).hexdigest()}"])])
+    assert Wheelhouse(cache).wheels_for(lock, Target("linux/amd64", "3.11.7")) == [intel]
+    index = cache / "sha256-index.json"
+    assert json.loads(index.read_text()).keys() == {intel.name}  # the other wheel is not hashed
+    written = index.stat().st_mtime_ns
+    time.sleep(0.01)
+    assert Wheelhouse(cache).wheels_for(lock, Target("linux/amd64", "3.11.7")) == [intel]
+    assert index.stat().st_mtime_ns == written  # nothing new: not written again
+    other_lock = Lock(notebook="other.ipynb", python_version="3.11", platform="linux/amd64",
+                      packages=[LockedPackage(name="other-pkg", version="2.0", source="kernel",
+                                              hashes=[f"sha256:{hashlib.sha256(other.read_bytes()).hexdigest()}"])])
+    assert Wheelhouse(cache).wheels_for(other_lock, Target("linux/amd64", "3.11.7")) == [other]
+    assert json.loads(index.read_text()).keys() == {intel.name, other.name}

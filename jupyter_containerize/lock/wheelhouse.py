@@ -63,6 +63,7 @@ class Wheelhouse:
             self._index: dict[str, list] = json.loads((directory / _INDEX).read_text())
         except (OSError, ValueError):
             self._index = {}
+        self._index_changed = False
 
     def _hash_of(self, path: Path) -> str:
         stat = path.stat()
@@ -72,23 +73,33 @@ class Wheelhouse:
         else:
             value = file_sha256(path)
             self._index[path.name] = [stat.st_size, stat.st_mtime_ns, value]
+            self._index_changed = True
         _KNOWN[(str(path), stat.st_size, stat.st_mtime_ns)] = value
         return value
 
     def _save_index(self) -> None:
+        if not self._index_changed:  # a rebuild hashes nothing new: nothing to write
+            return
         try:
             cachedir.write_atomic(self.directory / _INDEX, json.dumps(self._index, sort_keys=True))
+            self._index_changed = False
         except OSError:
             pass  # a memo: losing it costs hashing again
 
-    def _by_hash(self) -> dict[str, Path]:
+    def _by_hash(self, names: set[str]) -> dict[str, Path]:
+        """The wheels here of the distributions ``names`` (canonical), by sha256. A shared
+        cache holds thousands of wheels of other notebooks: their files are not looked at."""
         found = {}
-        for path in self.directory.glob("*.whl"):
-            try:
-                parse_wheel_filename(path.name)
-            except InvalidWheelFilename:
-                continue
-            found[f"sha256:{self._hash_of(path)}"] = path
+        with os.scandir(self.directory) as entries:
+            for entry in entries:
+                if not entry.name.endswith(".whl") or canonicalize_name(entry.name.split("-", 1)[0]) not in names:
+                    continue
+                try:
+                    parse_wheel_filename(entry.name)
+                except InvalidWheelFilename:
+                    continue
+                path = Path(entry.path)
+                found[f"sha256:{self._hash_of(path)}"] = path
         return found
 
     def wheels_for(self, lock: Lock, target: Target, *, timeout: Optional[float] = Timeouts.pip,
@@ -99,7 +110,8 @@ class Wheelhouse:
         download may take ``timeout`` seconds and stops soon after ``cancelled`` is set.
         ``on_download`` is called with each file this call downloads as soon as it is here,
         from any thread (the files already here are not new to anyone)."""
-        found = self._by_hash()
+        names = {package.name for package in lock.packages}
+        found = self._by_hash(names)
         missing = [p for p in lock.packages if _pick(p, found, target) is None]
         ready = _Ready(on_download)
         if missing:
@@ -115,7 +127,7 @@ class Wheelhouse:
                         with cachedir.temporary(self.directory / fetched.name) as (fd, _):
                             with os.fdopen(os.dup(fd), "wb") as out, fetched.open("rb") as handle:
                                 shutil.copyfileobj(handle, out, 1 << 20)
-            found = self._by_hash()
+            found = self._by_hash(names)
             for package in left:
                 path = _pick(package, found, target)
                 if path is not None:
