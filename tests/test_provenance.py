@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 
+from jupyter_containerize.image import provenance
 from jupyter_containerize.image.provenance import git_provenance
 
 from .conftest import write_notebook
@@ -35,6 +36,17 @@ def test_revision_is_the_commit_and_dirty_when_the_notebook_differs(tmp_path):
     assert git_provenance(notebook)["revision"] == f"{head}-dirty"
     _git(repo, "commit", "-qam", "edit")
     assert git_provenance(notebook)["revision"] == _git(repo, "rev-parse", "HEAD")
+    nested = write_notebook(repo / "reports" / "q3.ipynb", "print(4)")  # the repository is found above it
+    assert git_provenance(nested)["revision"] == f"{_git(repo, 'rev-parse', 'HEAD')}-dirty"
+
+
+def test_a_notebook_that_no_repository_holds_starts_no_git(tmp_path, monkeypatch):
+    def no_git(*args, **kwargs):
+        raise AssertionError("git was started")
+
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.setattr(provenance.process, "run", no_git)
+    assert git_provenance(write_notebook(tmp_path / "loose.ipynb", "print(1)")) == {}
 
 
 def test_no_repository_no_labels(tmp_path):

@@ -4,6 +4,7 @@ credentials they carry before they become a label."""
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Optional
@@ -30,16 +31,22 @@ def git_provenance(notebook: Path, *, timeout: Optional[float] = Timeouts.git,
     """``{"source": remote URL, "revision": commit}`` for what git knows, else ``{}``. The
     revision ends in ``-dirty`` when the notebook differs from that commit (edited, or not
     committed at all), as ``git describe --dirty`` says it: the commit alone would claim a
-    notebook that is not the one in the image."""
+    notebook that is not the one in the image. git is not started for a notebook that no
+    repository holds (no ``.git`` above it, no ``GIT_DIR``)."""
     directory = notebook.parent
+    if not os.environ.get("GIT_DIR") and not any((folder / ".git").exists() for folder in (directory, *directory.parents)):
+        return {}
 
     def git(*args: str) -> Optional[str]:
         return _git(directory, *args, timeout=timeout, cancelled=cancelled)
 
-    revision = git("rev-parse", "--verify", "HEAD")
-    if not revision:
+    # one call: the commit ("# branch.oid", "(initial)" before the first) and the notebook's changes
+    status = git("status", "--porcelain=v2", "--branch", "--untracked-files=all", "--", notebook.name) or ""
+    lines = status.splitlines()
+    revision = next((line.split()[2] for line in lines if line.startswith("# branch.oid ")), "(initial)")
+    if revision == "(initial)":
         return {}
-    if git("status", "--porcelain", "--untracked-files=all", "--", notebook.name):
+    if any(not line.startswith("#") for line in lines):
         revision += "-dirty"
     found = {"revision": revision}
     remote = git("remote", "get-url", "origin")
