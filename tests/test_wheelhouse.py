@@ -54,3 +54,24 @@ def test_a_build_reads_only_its_own_wheels_of_a_shared_cache(tmp_path):
                                               hashes=[f"sha256:{hashlib.sha256(other.read_bytes()).hexdigest()}"])])
     assert Wheelhouse(cache).wheels_for(other_lock, Target("linux/amd64", "3.11.7")) == [other]
     assert json.loads(index.read_text()).keys() == {intel.name, other.name}
+
+
+def test_two_builds_add_their_hashes_to_the_index_without_losing_each_others(tmp_path):
+    """Two servers sharing a cache read the index, hash their own wheels and write it back:
+    the second writer keeps what the first added."""
+    cache = tmp_path / "wheels"
+    cache.mkdir()
+    intel = wheel(cache, "x86_64")
+    other = cache / "other_pkg-2.0-py3-none-any.whl"
+    other.write_bytes(b"another notebook's wheel")
+
+    def lock_of(name, path):
+        return Lock(notebook="nb.ipynb", python_version="3.11", platform="linux/amd64",
+                    packages=[LockedPackage(name=name, version="1.0", source="kernel",
+                                            hashes=[f"sha256:{hashlib.sha256(path.read_bytes()).hexdigest()}"])])
+
+    first, second = Wheelhouse(cache), Wheelhouse(cache)  # both read the empty index
+    first.wheels_for(lock_of("tinyext", intel), Target("linux/amd64", "3.11.7"))
+    second.wheels_for(lock_of("other-pkg", other), Target("linux/amd64", "3.11.7"))
+    assert json.loads((cache / "sha256-index.json").read_text()).keys() == {intel.name, other.name}
+    assert not list(cache.glob("*.lock"))

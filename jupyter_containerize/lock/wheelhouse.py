@@ -59,10 +59,7 @@ class Wheelhouse:
         self.directory = directory
         self.index_cache = index_cache  # the cache folder of the index's answers (``PackageIndex``)
         cachedir.make_dirs(directory)
-        try:
-            self._index: dict[str, list] = json.loads((directory / _INDEX).read_text())
-        except (OSError, ValueError):
-            self._index = {}
+        self._index: dict[str, list] = self._read_index()
         self._index_changed = False
 
     def _hash_of(self, path: Path) -> str:
@@ -77,11 +74,22 @@ class Wheelhouse:
         _KNOWN[(str(path), stat.st_size, stat.st_mtime_ns)] = value
         return value
 
+    def _read_index(self) -> dict[str, list]:
+        try:
+            index = json.loads((self.directory / _INDEX).read_text())
+        except (OSError, ValueError):
+            return {}
+        return index if isinstance(index, dict) else {}
+
     def _save_index(self) -> None:
-        if not self._index_changed:  # a rebuild hashes nothing new: nothing to write
+        """Add what this build hashed to the index, with what other builds added since this
+        one read it (they hash other notebooks' wheels); nothing to write when it hashed nothing."""
+        if not self._index_changed:
             return
         try:
-            cachedir.write_atomic(self.directory / _INDEX, json.dumps(self._index, sort_keys=True))
+            with cachedir.locked(self.directory / _INDEX):
+                self._index = {**self._read_index(), **self._index}
+                cachedir.write_atomic(self.directory / _INDEX, json.dumps(self._index, sort_keys=True))
             self._index_changed = False
         except OSError:
             pass  # a memo: losing it costs hashing again
