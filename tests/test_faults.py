@@ -204,6 +204,7 @@ def test_a_server_killed_in_any_phase_leaves_nothing_behind(phase, server, silen
         hanging.write_text(f'#!/bin/sh\ncase "$2" in {server.root}*) sleep 300;; esac\nexec {shutil.which("git")} "$@"\n')
         hanging.chmod(0o755)
         server.env["PATH"] = f"{hanging.parent}:{os.environ['PATH']}"
+        subprocess.run(["git", "init", "-q", str(server.root)], check=True)  # git runs only in a repository
     elif phase == "build":  # a large data file makes the build phase last
         cells = ["open('data/big.bin', 'rb').close()"]
         (server.root / "data").mkdir()
@@ -222,9 +223,12 @@ def test_a_server_killed_in_any_phase_leaves_nothing_behind(phase, server, silen
     started = time.time()
     job = server.build(**body)
     server.wait_for_phase(job["id"], phase)
-    if phase in ("analyse", "context"):
-        time.sleep(0.5)  # the command the phase runs has started
+    if phase in ("analyse", "context"):  # the commands the phase runs have started (the context's
+        deadline = time.time() + 30  # compilers as the first wheels arrive, then its git)
+        while not _job_processes(job["id"]) and time.time() < deadline:
+            time.sleep(0.1)
         assert _job_processes(job["id"]), "the phase runs no marked command: the test proves nothing"
+        assert server.job(job["id"])["phase"] == phase
     if phase == "verify":
         time.sleep(1)
         assert _job_containers(job["id"]), "no verify container: the test proves nothing"
