@@ -33,7 +33,7 @@ from .notebook import read_notebook
 
 ANSWER_TIMEOUT = 60  # seconds for one answer: a scan of MAX_LINES lines takes about 4 s
 EXIT_TIMEOUT = 5  # seconds for the helper to remove its files once its input ends
-PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # the folder that holds jupyter_containerize
+PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # the folder jupyter_containerize is imported from
 
 
 class Helper:
@@ -41,8 +41,9 @@ class Helper:
     until the analysis has its findings (:meth:`finish`)."""
 
     def __init__(self, notebook: Path):
-        # -P (3.11+), and a working folder that holds only this package: a module named like a
-        # library in the user's folder (a cloned repository's yaml.py) is never imported
+        # -P (3.11+), and as working folder the one this package is imported from (already on
+        # sys.path), not the user's: a module named like a library in the user's folder (a
+        # cloned repository's yaml.py) is never imported
         safe_path = ["-P"] if sys.version_info >= (3, 11) else []
         self._process = subprocess.Popen(
             [sys.executable, *safe_path, "-m", __name__, os.path.abspath(notebook)],
