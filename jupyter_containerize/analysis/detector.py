@@ -165,7 +165,6 @@ _CACHE_LOCK = threading.Lock()
 CACHE_SIZE = 256
 
 
-
 class Answerer(Protocol):
     """Scans this process would run, answered elsewhere (the helper process)."""
 
