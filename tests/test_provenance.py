@@ -51,3 +51,21 @@ def test_a_notebook_that_no_repository_holds_starts_no_git(tmp_path, monkeypatch
 
 def test_no_repository_no_labels(tmp_path):
     assert git_provenance(write_notebook(tmp_path / "loose.ipynb", "print(1)")) == {}
+
+
+def test_a_repositorys_own_configuration_runs_no_command(tmp_path):
+    """A notebook may come in a repository nobody audited, .git/config included (an archive of
+    a working copy): git status would run its core.fsmonitor command. Provenance runs none,
+    and takes no optional lock in the user's repository."""
+    repo = tmp_path / "repo"
+    notebook = write_notebook(repo / "report.ipynb", "print(1)")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    _git(repo, "add", "report.ipynb")
+    _git(repo, "commit", "-qm", "report")
+    marker = tmp_path / "ran"
+    hook = tmp_path / "fsmonitor.sh"
+    hook.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    hook.chmod(0o755)
+    _git(repo, "config", "core.fsmonitor", str(hook))
+    assert git_provenance(notebook) == {"revision": _git(repo, "rev-parse", "HEAD")}
+    assert not marker.exists()

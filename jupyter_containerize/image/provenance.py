@@ -16,10 +16,12 @@ from ..settings import Timeouts
 
 
 def _git(directory: Path, *args: str, timeout: Optional[float], cancelled: Optional[threading.Event]) -> Optional[str]:
-    """git's answer, or None when git is missing, fails or takes longer than ``timeout``."""
+    """git's answer, or None when git is missing, fails or takes longer than ``timeout``. The
+    repository may come from anyone, its configuration too: no ``core.fsmonitor`` command runs
+    (``git status`` would start it), and no optional lock or index refresh is written into it."""
     try:
-        proc = process.run(["git", "-C", str(directory), *args], purpose=f"git {args[0]}", timeout=timeout,
-                           cancelled=cancelled)
+        proc = process.run(["git", "-C", str(directory), "-c", "core.fsmonitor=false", "--no-optional-locks", *args],
+                           purpose=f"git {args[0]}", timeout=timeout, cancelled=cancelled)
     except (OSError, TimedOut):
         return None
     value = proc.stdout.strip()
