@@ -35,6 +35,25 @@ def engine_ready() -> str | None:
     return None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def build_services(tmp_path_factory):
+    """The CLI's build services of this session (see jupyter_containerize/cli/service.py) keep
+    their sockets in a folder of the session's, and are stopped at its end."""
+    runtime = tmp_path_factory.mktemp("runtime")
+    runtime.chmod(0o700)
+    previous = os.environ.get("XDG_RUNTIME_DIR")
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    yield runtime
+    if previous is None:
+        os.environ.pop("XDG_RUNTIME_DIR", None)
+    else:
+        os.environ["XDG_RUNTIME_DIR"] = previous
+    from .service_processes import stop_services
+
+    # and those of commands run with an environment of their own, without this folder
+    stop_services(runtime / "jupyter-containerize", Path("/tmp") / f"jupyter-containerize-{os.getuid()}")
+
+
 @pytest.fixture(scope="session")
 def engine():
     """The real Docker engine. CI sets CONTAINERIZE_REQUIRE_ENGINE=1 so that a missing

@@ -104,9 +104,11 @@ def _cores() -> int:
 @contextlib.contextmanager
 def helping(notebook: Path, *, cores: Optional[int] = None) -> Iterator[Optional[Helper]]:
     """Scans for secrets in this block are answered by a helper started now on ``notebook``;
-    none with one core (``cores``: how many this process may use) or when it cannot start."""
+    none with one core (``cores``: how many this process may use), when this process has
+    detect-secrets loaded already, or when it cannot start."""
     helper = None
-    if (cores if cores is not None else _cores()) >= 2:
+    # none either where detect-secrets is already loaded (a command of the CLI's build service)
+    if (cores if cores is not None else _cores()) >= 2 and "detect_secrets.core.scan" not in sys.modules:
         with contextlib.suppress(OSError):
             helper = Helper(notebook)
     if helper is None:

@@ -43,14 +43,29 @@ def main(argv=None) -> int:
 
 
 def run() -> None:
-    """The ``jupyter-containerize`` script: :func:`main`, then an exit without tearing the
-    interpreter down. The command is done, its files closed and its output flushed here;
-    freeing the tens of thousands of objects a build leaves costs every command 0.07-0.1 s
-    (a third of a rebuild after a one-cell edit). pydantic's plugins (tracing of validations)
-    are off unless the environment says otherwise: a command's models are its own data, and
-    finding the plugins reads every installed distribution's entry points (10 ms with 200)."""
+    """The ``jupyter-containerize`` script: the build service runs the command when one
+    answers (:mod:`.service`), else :func:`main` runs it here and starts one for the next
+    commands; then an exit without tearing the interpreter down (:func:`finish`).
+    pydantic's plugins (tracing of validations) are off unless the environment says
+    otherwise: a command's models are its own data, and finding the plugins reads every
+    installed distribution's entry points (10 ms with 200)."""
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    code = main()
+    from .service import Client
+
+    argv = sys.argv[1:]
+    client = Client.for_command(argv)
+    code = client.run(argv) if client else None
+    if code is None:
+        code = main(argv)
+        if client:
+            client.start()
+    finish(code)
+
+
+def finish(code: int) -> None:
+    """Exit with ``code`` without tearing the interpreter down. The command is done, its files
+    closed and its output flushed here; freeing the tens of thousands of objects a build
+    leaves costs every command 0.07-0.1 s (a third of a rebuild after a one-cell edit)."""
     try:
         sys.stdout.flush()
         sys.stderr.flush()
