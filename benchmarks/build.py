@@ -17,11 +17,18 @@ included), run from this checkout. Measured for each notebook:
   the hand-written build, and once the files that build's clean-up deleted are a minute old
   (on ext4 without a journal, which is slow to reuse freshly freed inodes; see ``settle``);
 * **one-cell edit**: ``jupyter containerize build`` after editing one cell, whole process,
-  median of ``--edits`` runs (target <= 0.6 s);
+  median of ``--edits`` runs (target <= 0.6 s): served by the CLI's build service (which the
+  earlier builds started, as a user's would: ``jupyter_containerize/cli/service.py``), and
+  then each in its own process (``CONTAINERIZE_SERVICE=0``), for comparison;
 * image size against the floor (base + installed environment);
 * peak RSS (max resident set of the build process and its children, from ``wait4``) of the
   cold build, and of a build of ``sales-model`` with a 300 MB data file beside it (the build
-  context must not be held in memory whole).
+  context must not be held in memory whole). Both run in their own process: the cold build
+  finds no service (the benchmark stops its services first, as a new user has none), and the
+  data-file build runs with ``CONTAINERIZE_SERVICE=0``.
+
+The services live in a runtime folder of the benchmark's own (``XDG_RUNTIME_DIR``), stopped
+at its end.
 
 Then ``jupyter containerize --help`` (median of 20). Each measurement starts after a sync,
 so that writing back the previous one's layers does not slow it down, and each first build
@@ -52,6 +59,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from jupyter_containerize import pipeline  # noqa: E402
+from jupyter_containerize.cli import service  # noqa: E402
 from jupyter_containerize.settings import Settings  # noqa: E402
 
 BASE = os.environ.get("CONTAINERIZE_BASE_IMAGE", "jupyter-containerize/python:3.11-bookworm")
@@ -83,8 +91,10 @@ class Figures:
     hand: float = 0.0
     warm: float = 0.0
     warm_after_clean_up: float = 0.0
-    edits: list[float] = field(default_factory=list)
-    edits_cpu: list[float] = field(default_factory=list)
+    edits: list[float] = field(default_factory=list)  # served by the build service
+    edits_served: list[float] = field(default_factory=list)  # the service's child, as its log says
+    edits_own: list[float] = field(default_factory=list)  # each in its own process
+    edits_own_cpu: list[float] = field(default_factory=list)
     edits_reference: float = 0.0  # the CPU reference right before the edits
     add: float = 0.0
     hand_add: float = 0.0
@@ -104,8 +114,10 @@ class Ours:
         self.python = python
 
     def build(self, notebook: Path, tag: str, base: str, cache: Path, *, pip_cache: Path | None = None,
-              add: tuple[str, ...] = (), label: str = "") -> tuple[float, int]:
-        env = as_installed({**os.environ, "PYTHONPATH": str(REPO)})
+              add: tuple[str, ...] = (), label: str = "", served: bool = True) -> tuple[float, int]:
+        env = as_installed({**os.environ, "PYTHONPATH": str(REPO), "XDG_RUNTIME_DIR": str(RUNTIME)})
+        if not served:
+            env["CONTAINERIZE_SERVICE"] = "0"
         if pip_cache is not None:
             env["PIP_CACHE_DIR"] = str(pip_cache)
         args = [*self.argv_head, str(notebook), "--tag", tag, "--base", base,
@@ -120,6 +132,24 @@ def as_installed(env: dict) -> dict:
     ``PYTHONDONTWRITEBYTECODE`` of this shell must not make every run compile our modules."""
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
+
+
+RUNTIME = Path(tempfile.mkdtemp(prefix="containerize-bench-run-"))  # the build services' sockets
+
+
+def services() -> Path:
+    return RUNTIME / "jupyter-containerize"
+
+
+def stop_services() -> None:
+    if services().is_dir() and not service.stop(services()):
+        raise SystemExit("a build service did not stop")
+
+
+def served_seconds() -> list[float]:
+    """How long each build the services ran took in their children (from their logs)."""
+    return [float(line.rsplit(" in ", 1)[1].split()[0]) for log in sorted(services().glob("*.log"))
+            for line in log.read_text().splitlines() if " build: exit 0 in " in line]
 
 
 CPU: dict[tuple, list[float]] = {}  # CPU seconds (user + system) of each measured command, by argv
@@ -250,6 +280,7 @@ def measure(client, source: Path, python: str | None, work: Path, nonce: str, ar
 
     print(f"[{key}] cold builds...", file=sys.stderr)
     cold_base = fresh_base(client, f"{nonce}-{key}-cold")
+    stop_services()  # a new user has no build service running
     settle()
     figures.cold, figures.cold_rss = ours.build(nb, tag, cold_base, cache, pip_cache=work / key / "pip-cache",
                                                 label=f"{key}-cold")
@@ -257,18 +288,32 @@ def measure(client, source: Path, python: str | None, work: Path, nonce: str, ar
     figures.hand = hand(ctx, f"{tag}-hand")
 
     print(f"[{key}] warm first builds...", file=sys.stderr)
+    stop_services()  # the first build of a user whose host cache is warm: no service of theirs yet
     figures.warm_after_clean_up, _ = ours.build(nb, tag, fresh_base(client, f"{nonce}-{key}-warm-now"), cache,
                                                 label=f"{key}-warm-after-clean-up")
     warm_base = fresh_base(client, f"{nonce}-{key}-warm")
     settle()
+    stop_services()
     figures.warm, _ = ours.build(nb, tag, warm_base, cache, label=f"{key}-warm")
 
     print(f"[{key}] one-cell edits...", file=sys.stderr)
     figures.edits_reference = cpu_reference()  # the machine's speed may have moved since the start
+    ready = time.monotonic() + 60
+    while not list(services().glob("*.sock")):  # the warm build started one: ready once it listens
+        if time.monotonic() > ready:
+            raise SystemExit("no build service runs after the warm builds")
+        time.sleep(0.1)
     for n in range(args.edits):
         edit(nb, n)
+        served = len(served_seconds())
         figures.edits.append(ours.build(nb, tag, warm_base, cache, label=f"{key}-edit-{n}")[0])
-        figures.edits_cpu.append(CPU[tuple(ours.argv_head)][-1])
+        if len(served_seconds()) != served + 1:
+            raise SystemExit("a one-cell edit's build was not served by the build service")
+        figures.edits_served.append(served_seconds()[-1])
+    for n in range(args.edits):
+        edit(nb, args.edits + n)
+        figures.edits_own.append(ours.build(nb, tag, warm_base, cache, label=f"{key}-edit-own-{n}", served=False)[0])
+        figures.edits_own_cpu.append(CPU[tuple(ours.argv_head)][-1])
 
     figures.size = client.images.get(tag).attrs["Size"]
     figures.hand_size = client.images.get(f"{tag}-hand").attrs["Size"]
@@ -286,7 +331,8 @@ def measure(client, source: Path, python: str | None, work: Path, nonce: str, ar
         print(f"[{key}] a build with a {DATA_MB} MB data file...", file=sys.stderr)
         add_data_file(nb, DATA_MB)
         settle()
-        figures.data_build, figures.data_rss = ours.build(nb, tag, warm_base, cache, label=f"{key}-data")
+        figures.data_build, figures.data_rss = ours.build(nb, tag, warm_base, cache, label=f"{key}-data",
+                                                          served=False)
     return figures
 
 
@@ -401,6 +447,8 @@ def main() -> int:
                 results.append(measure(client, source, python, work, nonce, args))
         help_own, help_cpu, help_path = cli_help()
     finally:
+        stop_services()
+        shutil.rmtree(RUNTIME, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
         if not args.keep:
             remove_images(client, nonce)
@@ -420,11 +468,14 @@ def main() -> int:
     row("warm host cache first build, new base id", [ratio(f.warm, f.hand) for f in results], "<= 0.3x")
     row("the same, right after the hand-written build (its clean-up's deletions under 60 s old)",
         [ratio(f.warm_after_clean_up, f.hand) for f in results], "report")
-    row(f"`jupyter containerize build` after a one-cell edit, median of {args.edits}",
-        [f"{statistics.median(f.edits):.2f} s, CPU {statistics.median(f.edits_cpu):.2f} s (runs "
-         f"{', '.join(f'{t:.2f}' for t in f.edits)}; CPU reference right before: {f.edits_reference:.3f} s)"
+    row(f"`jupyter containerize build` after a one-cell edit, median of {args.edits} (build service)",
+        [f"{statistics.median(f.edits):.2f} s, of which the service's child {statistics.median(f.edits_served):.2f} s "
+         f"(runs {', '.join(f'{t:.2f}' for t in f.edits)}; CPU reference right before: {f.edits_reference:.3f} s)"
          for f in results],
         "<= 0.6 s")
+    row(f"the same, each in its own process (`CONTAINERIZE_SERVICE=0`), median of {args.edits}",
+        [f"{statistics.median(f.edits_own):.2f} s, CPU {statistics.median(f.edits_own_cpu):.2f} s (runs "
+         f"{', '.join(f'{t:.2f}' for t in f.edits_own)})" for f in results], "report")
     if args.add:
         row(f"rebuild after adding {args.add}", [ratio(f.add, f.hand_add) for f in results], "<= 10 s")
     row("image size (MB): ours / hand-written (floor)",

@@ -50,8 +50,7 @@ def build_services(tmp_path_factory):
         os.environ["XDG_RUNTIME_DIR"] = previous
     from .service_processes import stop_services
 
-    # and those of commands run with an environment of their own, without this folder
-    stop_services(runtime / "jupyter-containerize", Path("/tmp") / f"jupyter-containerize-{os.getuid()}")
+    stop_services(runtime / "jupyter-containerize")
 
 
 @pytest.fixture(scope="session")

@@ -1,35 +1,23 @@
-"""The CLI's build services (jupyter_containerize/cli/service.py) found by their lock files."""
+"""The processes of the CLI's build services (jupyter_containerize/cli/service.py)."""
 
 from __future__ import annotations
 
-import os
-import signal
 from pathlib import Path
 
-from .processes import alive, wait_until
+from jupyter_containerize.cli import service
+
+from .processes import alive
 
 
 def service_pids(*folders: Path) -> list[int]:
-    """The live services whose lock files are in ``folders`` (each writes its pid there)."""
-    found = []
-    for folder in folders:
-        for lock in sorted(folder.glob("*.lock")) if folder.is_dir() else ():
-            try:
-                pid = int(lock.read_text().split()[0])
-                command = Path(f"/proc/{pid}/cmdline").read_bytes()
-            except (OSError, ValueError, IndexError):
-                continue
-            if b"jupyter_containerize.cli.service" in command and alive(pid):
-                found.append(pid)
-    return found
+    """The live services whose sockets are in ``folders``."""
+    return [pid for folder in folders if folder.is_dir() for pid in service.running(folder)]
 
 
 def stop_services(*folders: Path) -> None:
-    """SIGTERM to each service (by its pid), then wait for it to end."""
-    pids = service_pids(*folders)
-    for pid in pids:
-        os.kill(pid, signal.SIGTERM)
-    wait_until(lambda: not any(alive(pid) for pid in pids), 15)
+    for folder in folders:
+        if folder.is_dir():
+            assert service.stop(folder), f"a service of {folder} did not end"
 
 
 def children(pid: int) -> list[int]:

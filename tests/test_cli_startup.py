@@ -33,7 +33,7 @@ def test_help_imports_nothing_heavy(argv):
 PLUGINS_PROBE = """
 import os, sys
 from jupyter_containerize import cli
-cli.main = lambda: print(os.environ.get("PYDANTIC_DISABLE_PLUGINS"), flush=True) or 0
+cli.main = lambda argv=None: print(os.environ.get("PYDANTIC_DISABLE_PLUGINS"), flush=True) or 0
 cli.run()
 """
 

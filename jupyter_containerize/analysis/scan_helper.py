@@ -101,14 +101,23 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+_set_up_here = False
+
+
+def set_up_here() -> None:
+    """This process has set detect-secrets up already (the CLI's build service, before it
+    forks its commands): :func:`helping` starts no helper."""
+    global _set_up_here
+    _set_up_here = True
+
+
 @contextlib.contextmanager
 def helping(notebook: Path, *, cores: Optional[int] = None) -> Iterator[Optional[Helper]]:
     """Scans for secrets in this block are answered by a helper started now on ``notebook``;
-    none with one core (``cores``: how many this process may use), when this process has
-    detect-secrets loaded already, or when it cannot start."""
+    none with one core (``cores``: how many this process may use), where detect-secrets is
+    set up already (:func:`set_up_here`), or when it cannot start."""
     helper = None
-    # none either where detect-secrets is already loaded (a command of the CLI's build service)
-    if (cores if cores is not None else _cores()) >= 2 and "detect_secrets.core.scan" not in sys.modules:
+    if (cores if cores is not None else _cores()) >= 2 and not _set_up_here:
         with contextlib.suppress(OSError):
             helper = Helper(notebook)
     if helper is None:

@@ -234,6 +234,40 @@ def _wait(connection: socket.socket, answers) -> int:
         connection.close()
 
 
+def running(place: Path) -> list[int]:
+    """The pids of the services whose sockets are in ``place`` (each holds its lock file's lock)."""
+    import fcntl
+
+    pids = []
+    for lock_path in sorted(place.glob("*.lock")):
+        try:
+            lock = os.open(lock_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:  # held: a service runs
+            with contextlib.suppress(ValueError, IndexError):
+                pids.append(int(os.read(lock, 32).split()[0]))
+        finally:
+            os.close(lock)
+    return pids
+
+
+def stop(place: Path, timeout: float = 15.0) -> bool:
+    """Stop the services of ``place`` (SIGTERM: their commands are cancelled first); whether
+    they all ended within ``timeout`` seconds."""
+    for pid in running(place):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+    ends = time.monotonic() + timeout
+    while running(place):
+        if time.monotonic() > ends:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 # -- the service ----------------------------------------------------------------------------
 
 def serve(service_key: str) -> None:
@@ -286,7 +320,7 @@ def _preload() -> None:
     from pydantic import BaseModel
 
     from .. import models, pipeline  # noqa: F401
-    from ..analysis import detector
+    from ..analysis import detector, scan_helper
     from ..engine.docker import DockerEngine  # noqa: F401 - the docker SDK and requests
     from . import common  # noqa: F401
 
@@ -300,6 +334,7 @@ def _preload() -> None:
         sample.write_text("token = 'not a secret'\n")
         with detector.Detector() as warm:  # detect-secrets' detectors and transformers
             warm.file(sample)
+    scan_helper.set_up_here()
 
 
 class _Service:

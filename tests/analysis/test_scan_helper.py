@@ -94,6 +94,15 @@ def test_one_core_starts_no_helper(leaky):
         assert helper is None
 
 
+def test_no_helper_where_detect_secrets_is_set_up_already(leaky, monkeypatch):
+    """The CLI's build service sets it up before it forks its commands."""
+    monkeypatch.setattr(scan_helper, "_set_up_here", False)
+    scan_helper.set_up_here()
+    with helping(leaky, cores=2) as helper:
+        assert helper is None
+        assert ("leaky.ipynb", 3, False, 1, "AWS Access Key") in _places(_analyse(leaky))
+
+
 def test_the_helper_never_imports_a_module_from_the_users_folder(leaky, tmp_path, monkeypatch):
     """A cloned repository may hold a yaml.py (detect-secrets imports yaml): the helper runs
     with the CLI's working folder elsewhere and Python's -P, so it is not imported."""
