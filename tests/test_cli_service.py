@@ -197,6 +197,24 @@ def test_an_idle_service_ends_and_removes_its_socket(tmp_path, runtime):
     assert wait_for_service(env) != pid
 
 
+def test_a_service_that_cannot_load_is_not_started_again_for_a_while(tmp_path, runtime):
+    broken = tmp_path / "broken" / "docker"  # a docker SDK that fails to import: the service needs it
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('a broken docker SDK')\n")
+    env = {**runtime, "PYTHONPATH": os.pathsep.join(filter(None, [str(broken.parent), runtime.get("PYTHONPATH")]))}
+    notebook = write_notebook(tmp_path / "nb.ipynb", "import json")
+    for attempt in range(3):
+        proc = cli("analyze", str(notebook), "--python", sys.executable, env=env, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr  # analyze needs no engine client: it runs in its own process
+        if attempt == 0:
+            assert wait_until(lambda: list(_sockets(env).glob("*.failed")), 60)
+            assert wait_until(lambda: not service_pids(_sockets(env)), 10)
+    time.sleep(1)
+    log = "".join(path.read_text() for path in _sockets(env).glob("*.log"))
+    assert log.count("could not load the pipeline") == 1 and "a broken docker SDK" in log
+    assert not service_pids(_sockets(env)) and not list(_sockets(env).glob("*.sock"))
+
+
 def test_no_service_in_a_folder_others_may_enter(tmp_path, runtime):
     _sockets(runtime).mkdir(mode=0o755)
     _sockets(runtime).chmod(0o755)

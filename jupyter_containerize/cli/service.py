@@ -29,7 +29,8 @@ another command's.
   command's name, its exit status and its time.
 - **Fallback**: anything amiss (no service yet, another key, an interpreter run with
   ``-X``, ``-O`` and the like, a closed standard stream) runs the command in the caller's
-  process, as without a service.
+  process, as without a service. A service that cannot load the pipeline leaves a
+  ``NAME.failed`` mark, and no command starts another for that key for 10 minutes.
 
 Protocol: the caller sends a 4-byte length, then a JSON request, with its descriptors 0, 1
 and 2 attached (``SCM_RIGHTS``). The service answers JSON lines: ``{"pid": N}`` once the
@@ -55,6 +56,7 @@ SERVED = frozenset({"analyze", "lock", "build", "export"})
 IDLE = 600.0  # seconds without a command before the service ends
 ANSWER_TIMEOUT = 10.0  # seconds for the service to start the child
 CANCEL_GRACE = 10.0  # seconds a command whose caller went away has to clean up before SIGKILL
+FAILED_PAUSE = 600.0  # seconds no service is started for a key whose last one could not load
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 PACKAGE = Path(__file__).resolve().parents[1]
 # interpreter flags a service (started with -P only, in the caller's environment) would not share
@@ -132,6 +134,7 @@ class Client:
         self.socket_path = place / f"{name}.sock"
         self.lock_path = place / f"{name}.lock"
         self.log_path = place / f"{name}.log"
+        self.failed_path = place / f"{name}.failed"
         self.answered = False
 
     @classmethod
@@ -172,6 +175,9 @@ class Client:
         import fcntl
         import subprocess
 
+        with contextlib.suppress(OSError):
+            if time.time() - self.failed_path.stat().st_mtime < FAILED_PAUSE:
+                return  # the last service of this key could not load the pipeline: it would fail again
         try:
             lock = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         except OSError:
@@ -286,7 +292,16 @@ def serve(service_key: str) -> None:
     os.ftruncate(lock, 0)
     os.write(lock, f"{os.getpid()}\n".encode())
     started = time.monotonic()
-    _preload()
+    try:
+        _preload()
+    except Exception:  # noqa: BLE001 - a broken install: its commands run in their own processes
+        import traceback
+
+        traceback.print_exc()
+        _log(f"could not load the pipeline: no service for this key for {FAILED_PAUSE:.0f} s")
+        with contextlib.suppress(OSError):
+            client.failed_path.touch()
+        return
     _log(f"ready in {time.monotonic() - started:.2f} s (pid {os.getpid()})")
     with contextlib.suppress(FileNotFoundError):
         client.socket_path.unlink()
