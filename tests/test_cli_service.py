@@ -181,6 +181,22 @@ def test_a_killed_caller_takes_its_served_command_with_it(tmp_path, runtime):
     assert alive(pid)
 
 
+def test_a_killed_service_leaves_its_callers_an_error_and_no_command_running(tmp_path, runtime):
+    pid = _start_service(tmp_path, runtime)
+    silent = SilentServer()
+    try:
+        process = _hung_lock(tmp_path, runtime, silent)
+        [child] = children(pid)
+        os.kill(pid, signal.SIGKILL)
+        _, stderr = process.communicate(timeout=30)
+        assert process.returncode == 1
+        assert "the build service ended before the command" in stderr
+        assert wait_until(lambda: not alive(child), 15)
+        assert wait_until(lambda: not [p for p in with_environment(f"127.0.0.1:{silent.port}") if p != os.getpid()], 10)
+    finally:
+        silent.close()
+
+
 def test_the_service_keeps_no_callers_secrets_in_its_environment(tmp_path, runtime):
     pid = _start_service(tmp_path, {**runtime, "PIP_INDEX_URL": "https://user:tok3n-svc@127.0.0.1:9/simple"})
     assert b"tok3n-svc" not in Path(f"/proc/{pid}/environ").read_bytes()

@@ -168,7 +168,7 @@ class Client:
             connection.close()
             return None
         self.answered = True
-        return _wait(connection, answers)
+        return _wait(connection, answers, int(started["pid"]))
 
     def start(self) -> None:
         """Start the service in the background, unless one holds the key's lock (runs or starts)."""
@@ -215,7 +215,7 @@ def _umask() -> int:
     return mask
 
 
-def _wait(connection: socket.socket, answers) -> int:
+def _wait(connection: socket.socket, answers, pid: int) -> int:
     """The child's exit status; the signals this process gets meanwhile go to it."""
 
     def forward(number, _frame):
@@ -227,8 +227,10 @@ def _wait(connection: socket.socket, answers) -> int:
         connection.settimeout(None)
         while True:
             line = answers.readline()
-            if not line:
-                print("error: the build service ended before the command", file=sys.stderr)
+            if not line:  # the service was killed: its orphaned child is cancelled from here
+                with contextlib.suppress(OSError):
+                    os.killpg(pid, signal.SIGINT)
+                print("error: the build service ended before the command (cancelled)", file=sys.stderr)
                 return 1
             answer = json.loads(line)
             if "exit" in answer:
