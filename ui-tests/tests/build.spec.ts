@@ -5,6 +5,7 @@ import {
   NOTEBOOK,
   addPackage,
   byTestId,
+  dismissNetworkChangeErrors,
   openNotebook,
   openPanel,
   panel,
@@ -19,6 +20,8 @@ const BUILD_TIMEOUT = 4 * 60 * 1000;
 test.use({ permissions: ['clipboard-read', 'clipboard-write'] });
 
 test.describe('Containerize panel: builds', () => {
+  test.beforeEach(async ({ page }) => dismissNetworkChangeErrors(page));
+
   test('edits the packages, builds, and copies the run command', async ({
     page
   }) => {

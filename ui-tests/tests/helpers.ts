@@ -14,6 +14,25 @@ export const panel = (page: IJupyterLabPageFixture): Locator =>
 export const byTestId = (root: Locator, id: string): Locator =>
   root.locator(`[data-testid="${id}"]`);
 
+/**
+ * Chromium aborts the requests in flight with net::ERR_NETWORK_CHANGED when Docker adds or
+ * removes a container's network interface (a build's verify run, a run), and JupyterLab then
+ * reports "File Load Error for NAME Failed to fetch" for a document it was loading: the
+ * host's doing, not the extension's. Dismiss that dialog when it blocks a test's action.
+ */
+export async function dismissNetworkChangeErrors(
+  page: IJupyterLabPageFixture
+): Promise<void> {
+  await page.addLocatorHandler(
+    page.locator(
+      'dialog.jp-Dialog[aria-label^="File Load Error"][aria-label$="Failed to fetch"]'
+    ),
+    async dialog => {
+      await dialog.locator('.jp-Dialog-footer button').last().click();
+    }
+  );
+}
+
 /** A notebook whose job sleeps for two minutes (ui-tests/fixtures/long-job): with Verify
  * checked, its build stays running long enough to reload the page or cancel it. */
 export const LONG_NOTEBOOK = 'fixtures/long-job/nightly-refresh.ipynb';

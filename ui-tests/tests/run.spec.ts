@@ -5,6 +5,7 @@ import { execFileSync } from 'child_process';
 import {
   LONG_NOTEBOOK,
   byTestId,
+  dismissNetworkChangeErrors,
   expectAccessible,
   openNotebook,
   openPanel,
@@ -59,6 +60,8 @@ async function currentPath(page: IJupyterLabPageFixture): Promise<string> {
 }
 
 test.describe('Containerize panel: run, share, stale, images', () => {
+  test.beforeEach(async ({ page }) => dismissNetworkChangeErrors(page));
+
   test('runs the image with a parameter and opens the executed notebook', async ({
     page
   }) => {

@@ -2,6 +2,7 @@ import { expect, test } from '@jupyterlab/galata';
 import {
   NOTEBOOK,
   byTestId,
+  dismissNetworkChangeErrors,
   openNotebook,
   openPanel,
   panel,
@@ -12,6 +13,8 @@ const BUILD_TIMEOUT = 4 * 60 * 1000;
 const TAG = 'sales-report:ui-schedule';
 
 test.describe('Containerize panel: schedule with jupyter-scheduler', () => {
+  test.beforeEach(async ({ page }) => dismissNetworkChangeErrors(page));
+
   test('opens Create Job for the notebook with the built image preselected', async ({
     page
   }) => {
