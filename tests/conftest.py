@@ -35,6 +35,16 @@ def engine_ready() -> str | None:
     return None
 
 
+@pytest.fixture
+def silent():
+    """A package index (any TCP server) that accepts connections and never answers."""
+    from .processes import SilentServer
+
+    server = SilentServer()
+    yield server
+    server.close()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def build_services(tmp_path_factory):
     """The CLI's build services of this session (see jupyter_containerize/cli/service.py) keep

@@ -11,16 +11,9 @@ import time
 import pytest
 
 from .conftest import BASE_IMAGE, follow_events, server_config, start_build, write_notebook
-from .processes import SilentServer, wait_until, with_environment
+from .processes import wait_until, with_environment
 
 pytestmark = [pytest.mark.engine, pytest.mark.network]
-
-
-@pytest.fixture
-def silent():
-    server = SilentServer()
-    yield server
-    server.close()
 
 
 @pytest.fixture

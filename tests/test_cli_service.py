@@ -148,53 +148,46 @@ def _start_service(tmp_path: Path, env: dict) -> int:
     return wait_for_service(env)
 
 
-def test_ctrl_c_interrupts_the_served_command_and_what_it_started(tmp_path, runtime):
+def _pip_gone(silent: SilentServer) -> bool:
+    """No process asking ``silent`` is left (the lock's pip), within 10 s."""
+    return wait_until(lambda: not [p for p in with_environment(f"127.0.0.1:{silent.port}") if p != os.getpid()], 10)
+
+
+def test_ctrl_c_interrupts_the_served_command_and_what_it_started(tmp_path, runtime, silent):
     pid = _start_service(tmp_path, runtime)
-    silent = SilentServer()
-    try:
-        process = _hung_lock(tmp_path, runtime, silent)
-        assert len(children(pid)) == 1  # the command runs in the service's child
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=60)
-        assert process.returncode == 130, stderr
-        assert "interrupted" in stderr and "Traceback" not in stderr
-        assert wait_until(lambda: not children(pid), 10)
-        assert wait_until(lambda: not [p for p in with_environment(f"127.0.0.1:{silent.port}") if p != os.getpid()], 10)
-        assert served_lines(runtime)[-1].split(": ")[1].startswith("exit 130")
-    finally:
-        silent.close()
+    process = _hung_lock(tmp_path, runtime, silent)
+    assert len(children(pid)) == 1  # the command runs in the service's child
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert wait_until(lambda: not children(pid), 10)
+    assert _pip_gone(silent)
+    assert served_lines(runtime)[-1].split(": ")[1].startswith("exit 130")
     assert alive(pid)  # the service goes on
 
 
-def test_a_killed_caller_takes_its_served_command_with_it(tmp_path, runtime):
+def test_a_killed_caller_takes_its_served_command_with_it(tmp_path, runtime, silent):
     pid = _start_service(tmp_path, runtime)
-    silent = SilentServer()
-    try:
-        process = _hung_lock(tmp_path, runtime, silent)
-        assert len(children(pid)) == 1
-        process.kill()
-        process.wait(timeout=10)
-        assert wait_until(lambda: not children(pid), 10)
-        assert wait_until(lambda: not [p for p in with_environment(f"127.0.0.1:{silent.port}") if p != os.getpid()], 10)
-    finally:
-        silent.close()
+    process = _hung_lock(tmp_path, runtime, silent)
+    assert len(children(pid)) == 1
+    process.kill()
+    process.wait(timeout=10)
+    assert wait_until(lambda: not children(pid), 10)
+    assert _pip_gone(silent)
     assert alive(pid)
 
 
-def test_a_killed_service_leaves_its_callers_an_error_and_no_command_running(tmp_path, runtime):
+def test_a_killed_service_leaves_its_callers_an_error_and_no_command_running(tmp_path, runtime, silent):
     pid = _start_service(tmp_path, runtime)
-    silent = SilentServer()
-    try:
-        process = _hung_lock(tmp_path, runtime, silent)
-        [child] = children(pid)
-        os.kill(pid, signal.SIGKILL)
-        _, stderr = process.communicate(timeout=30)
-        assert process.returncode == 1
-        assert "the build service ended before the command" in stderr
-        assert wait_until(lambda: not alive(child), 15)
-        assert wait_until(lambda: not [p for p in with_environment(f"127.0.0.1:{silent.port}") if p != os.getpid()], 10)
-    finally:
-        silent.close()
+    process = _hung_lock(tmp_path, runtime, silent)
+    [child] = children(pid)
+    os.kill(pid, signal.SIGKILL)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 1
+    assert "the build service ended before the command" in stderr
+    assert wait_until(lambda: not alive(child), 15)
+    assert _pip_gone(silent)
 
 
 def test_the_service_keeps_no_callers_secrets_in_its_environment(tmp_path, runtime):
@@ -211,6 +204,8 @@ def test_an_idle_service_ends_and_removes_its_socket(tmp_path, runtime):
     assert cli("analyze", str(tmp_path / "warm.ipynb"), "--python", sys.executable, env=env,
                cwd=tmp_path).returncode == 0  # runs in its own process again, and starts one
     assert wait_for_service(env) != pid
+    # the new service's log starts afresh: no line of the one that ended
+    assert "ended" not in "".join(log.read_text() for log in _sockets(env).glob("*.log"))
 
 
 def test_a_service_that_cannot_load_is_not_started_again_for_a_while(tmp_path, runtime):

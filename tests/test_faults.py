@@ -169,13 +169,6 @@ def server(tmp_path, cache_dir):
     made.stop()
 
 
-@pytest.fixture
-def silent():
-    made = SilentServer()
-    yield made
-    made.close()
-
-
 # -- a server killed in every phase ---------------------------------------------------------
 
 PHASES = ["analyse", "lock", "context", "build", "verify", "push"]

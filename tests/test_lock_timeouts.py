@@ -26,13 +26,6 @@ TOKEN = "IdxT0ken-71c2"  # planted in the index URL: never in a message
 MISSING = "tinydb==4.8.0"  # not in the server's environment: the resolver must ask the index
 
 
-@pytest.fixture
-def silent():
-    server = SilentServer()
-    yield server
-    server.close()
-
-
 def _url(server: SilentServer) -> str:
     return f"http://user:{TOKEN}@127.0.0.1:{server.port}/simple"
 

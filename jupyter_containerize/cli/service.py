@@ -135,7 +135,6 @@ class Client:
         self.lock_path = place / f"{name}.lock"
         self.log_path = place / f"{name}.log"
         self.failed_path = place / f"{name}.failed"
-        self.answered = False
 
     @classmethod
     def for_command(cls, argv: list[str]) -> Optional["Client"]:
@@ -167,7 +166,6 @@ class Client:
         if "pid" not in started:
             connection.close()
             return None
-        self.answered = True
         return _wait(connection, answers, int(started["pid"]))
 
     def start(self) -> None:
@@ -179,7 +177,7 @@ class Client:
             if time.time() - self.failed_path.stat().st_mtime < FAILED_PAUSE:
                 return  # the last service of this key could not load the pipeline: it would fail again
         try:
-            lock = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            lock = _open_lock(self.lock_path)
         except OSError:
             return
         try:
@@ -196,6 +194,11 @@ class Client:
                 subprocess.Popen([sys.executable, "-P", "-c", boot, json.dumps(sys.path), self.key],
                                  stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd="/", env=_service_environment(),
                                  start_new_session=True, close_fds=True)
+
+
+def _open_lock(path: Path) -> int:
+    """A service's lock file (its pid inside), made when missing, never through a link."""
+    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
 
 
 def _service_environment() -> dict[str, str]:
@@ -249,7 +252,7 @@ def running(place: Path) -> list[int]:
     pids = []
     for lock_path in sorted(place.glob("*.lock")):
         try:
-            lock = os.open(lock_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            lock = _open_lock(lock_path)
         except OSError:
             continue
         try:
@@ -286,13 +289,15 @@ def serve(service_key: str) -> None:
     if place is None:
         return
     client = Client(place, service_key)
-    lock = os.open(client.lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    lock = _open_lock(client.lock_path)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:  # another service holds this key
         return
     os.ftruncate(lock, 0)
     os.write(lock, f"{os.getpid()}\n".encode())
+    with contextlib.suppress(OSError):  # the log (its stderr) holds this service's lines only
+        os.ftruncate(sys.stderr.fileno(), 0)
     started = time.monotonic()
     try:
         _preload()
@@ -433,16 +438,17 @@ class _Service:
             connection.settimeout(5)
             request, fds = _receive(connection)
             if request.get("key") != self.key or len(fds) != 3:
-                connection.sendall(b'{"refused": "another interpreter or code"}\n')
-                raise ValueError("refused")
+                with contextlib.suppress(OSError):
+                    connection.sendall(b'{"refused": "another interpreter or code"}\n')
+                connection.close()
+                return
             command = str(request["argv"][0])
             pid = os.fork()
             if pid == 0:
                 self._child(request, fds, connection)
             pidfd = os.pidfd_open(pid)
         except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
-            if not isinstance(exc, ValueError) or str(exc) != "refused":
-                _log(f"refused a caller: {type(exc).__name__}")
+            _log(f"refused a caller: {type(exc).__name__}")
             connection.close()
             return
         finally:
